@@ -1,0 +1,129 @@
+# Build, run and test the service. README.md explains each target.
+#
+#   make run       install what is missing, start the local database,
+#                  build, serve HTTPS on 127.0.0.1:8888
+#   make test      the same set-up from nothing, then every test
+#   make db-stop   stop the local database cluster
+
+CC		?= cc
+BUILD		:= .build
+DATA		:= .data
+PGPORT		?= 54329
+KORE		:= $(BUILD)/kore/kore
+KORE_ASAN	:= $(BUILD)/kore-asan/kore
+MODULE		:= $(BUILD)/app.so
+MODULE_ASAN	:= $(BUILD)/app-asan.so
+PATCH		:= patches/kore-4.1-fixes.patch
+
+SRCS		:= $(wildcard src/*.c)
+HDRS		:= $(wildcard src/*.h)
+OBJS		:= $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+OBJS_ASAN	:= $(SRCS:src/%.c=$(BUILD)/obj-asan/%.o)
+
+# Kore's feature flags must match the kore binary we build (struct layouts).
+KORE_FEATURES	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS -DKORE_USE_CURL
+PG_INCLUDE	:= $(shell pg_config --includedir 2>/dev/null)
+
+WARNINGS	:= -Wall -Wextra -Werror -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wmissing-declarations -Wshadow \
+		   -Wpointer-arith -Wcast-qual -Wsign-compare \
+		   -Wno-unused-parameter
+CFLAGS_BASE	:= -std=c99 -D_GNU_SOURCE -fPIC -g $(WARNINGS) \
+		   -I/usr/share/kore/include -I$(PG_INCLUDE) -Isrc \
+		   $(KORE_FEATURES)
+CFLAGS_REL	:= $(CFLAGS_BASE) -O2 -fstack-protector-strong \
+		   -D_FORTIFY_SOURCE=2
+SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS_ASAN	:= $(CFLAGS_BASE) -O1 $(SANITIZE)
+LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
+
+# Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
+UNIT_TESTS		:= settings migrate request_log validation db_errors jwt
+UNIT_SRCS_settings	:= src/settings.c
+UNIT_SRCS_migrate	:= src/migrate.c
+UNIT_SRCS_request_log	:= src/request_log.c
+UNIT_SRCS_validation	:= src/validation.c
+UNIT_SRCS_db_errors	:= src/db_errors.c
+UNIT_SRCS_jwt		:= src/jwt.c src/jwks.c
+UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
+
+.PHONY: all run test unit integration deps deps-test kore module cert \
+	db db-stop bench clean distclean
+
+all: module
+
+deps:
+	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --test
+
+kore: $(KORE)
+
+$(KORE): $(PATCH) scripts/build-kore.sh
+	@scripts/build-kore.sh $(BUILD)/kore
+
+$(KORE_ASAN): $(PATCH) scripts/build-kore.sh
+	@scripts/build-kore.sh $(BUILD)/kore-asan address,undefined
+
+module: $(MODULE)
+
+$(MODULE): $(OBJS)
+	$(CC) -shared -o $@ $(OBJS) $(LIBS)
+
+$(MODULE_ASAN): $(OBJS_ASAN)
+	$(CC) -shared $(SANITIZE) -o $@ $(OBJS_ASAN) $(LIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) -c $< -o $@
+
+$(BUILD)/obj-asan/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -c $< -o $@
+
+cert: $(DATA)/tls/cert.pem
+
+$(DATA)/tls/cert.pem:
+	@scripts/dev-cert.sh $(DATA)/tls
+
+# The local cluster, unless DATABASE_URL (environment or .env) says where.
+db:
+	@scripts/db.sh start $(DATA)/pg $(PGPORT)
+
+db-stop:
+	@scripts/db.sh stop $(DATA)/pg
+
+LOCAL_DB_URL = $(shell scripts/db.sh url $(DATA)/pg $(PGPORT))
+USES_OWN_DB = $(or $(DATABASE_URL),$(shell grep -qs '^DATABASE_URL=' .env && echo yes))
+
+run: deps $(KORE) $(MODULE) cert
+	@$(if $(USES_OWN_DB),true,$(MAKE) --no-print-directory db)
+	@echo "serving https://127.0.0.1:8888 (Ctrl-C stops; make db-stop stops the database)"
+	$(if $(USES_OWN_DB),,DATABASE_URL='$(LOCAL_DB_URL)') exec $(KORE) -fnr -c kore.conf
+
+test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do \
+		ASAN_OPTIONS=detect_leaks=1 $$t; \
+	done
+
+$(BUILD)/unit/test_%: tests/unit/test_%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -Wno-missing-prototypes -Wno-missing-declarations \
+	    -o $@ $< $(UNIT_SRCS_$*) $(LIBS) -lcmocka
+
+integration: $(KORE_ASAN) $(MODULE_ASAN)
+	@tests/integration/run.sh
+
+bench: $(KORE) $(MODULE) cert
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN)
+
+distclean: db-stop
+	rm -rf $(BUILD) $(DATA)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs the Debian packages that building, running and testing need.
+# Idempotent and quiet when everything is already there.
+set -eu
+
+PKGS="build-essential pkg-config openssl ca-certificates kore
+libssl-dev libpq-dev libjwt-dev libjansson-dev libcmocka-dev
+libcurl4-openssl-dev zlib1g-dev postgresql-15 postgresql-client-15
+util-linux procps"
+
+# Extra tools for `make test` and `make bench`.
+if [ "${1:-}" = "--test" ]; then
+	PKGS="$PKGS python3 g++ wrk"
+fi
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	echo "installing:$missing"
+	# The local cluster is ours (.data/), not a system service.
+	$SUDO mkdir -p /etc/postgresql-common
+	if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+		echo "create_main_cluster = false" |
+		    $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+	fi
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v node >/dev/null 2>&1; then
+	echo "Node.js 20 and npm are needed for the integration tests" >&2
+	exit 1
+fi
+exit 0

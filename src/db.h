@@ -1,0 +1,45 @@
+/*
+ * The database layer over Kore's async pgsql. A page handler runs a
+ * parameterized query in a few lines and is called again when the answer
+ * is there:
+ *
+ *	switch (db_query(req, SQL, 1, params)) {
+ *	case DB_PENDING:
+ *		return (KORE_RESULT_RETRY);
+ *	case DB_OK:
+ *		break;
+ *	default:
+ *		return (db_error_response(req));
+ *	}
+ *	name = db_value(req, 0, "name");
+ */
+#ifndef __H_DB_H
+#define __H_DB_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include "db_errors.h"
+
+#define DB_NAME		"db"
+#define DB_PARAMS_MAX	32
+
+struct db_call {
+	struct kore_pgsql	sql;
+	PGresult		*result;
+	int			state;
+	int			bound;
+	enum db_status		failure;
+};
+
+int		 db_query(struct http_request *, const char *, int,
+		    const char **);
+void		 db_release(struct http_request *);
+int		 db_error_response(struct http_request *);
+int		 db_rows(struct http_request *);
+const char	*db_value(struct http_request *, int, const char *);
+int		 db_is_null(struct http_request *, int, const char *);
+void		 db_call_cleanup(struct db_call *);
+
+#endif

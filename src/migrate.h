@@ -1,0 +1,33 @@
+/*
+ * Schema migrations: numbered plain-SQL files applied once, in order, each
+ * in its own transaction, under an advisory lock, recorded with a checksum.
+ */
+#ifndef __H_MIGRATE_H
+#define __H_MIGRATE_H
+
+#include <stddef.h>
+
+#define MIGRATE_MAX		256
+#define MIGRATE_NAME_MAX	128
+#define MIGRATE_FILE_MAX	(1024 * 1024)
+
+struct migration {
+	int		version;
+	char		name[MIGRATE_NAME_MAX];
+	char		checksum[65];
+	char		*sql;
+};
+
+struct migration_set {
+	struct migration	items[MIGRATE_MAX];
+	size_t			count;
+};
+
+int	migrate_parse_name(const char *, int *);
+int	migrate_load(const char *, struct migration_set *, char *, size_t);
+void	migrate_set_free(struct migration_set *);
+void	migrate_checksum(const char *, size_t, char [65]);
+int	migrate_apply(const char *, const struct migration_set *,
+	    int *, char *, size_t);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * Every handler (and the auth hook) starts with request_begin(): it sets
+ * the response headers every answer carries and arranges for the access
+ * log line when Kore frees the request.
+ */
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "request.h"
+#include "settings.h"
+
+static void		request_end(struct http_request *);
+static void		log_write(const char *, size_t);
+static u_int64_t	now_us(void);
+static int64_t		wall_ms(void);
+
+struct request_ctx *
+request_begin(struct http_request *req)
+{
+	struct request_ctx	*ctx;
+	const char		*incoming;
+
+	if (req->hdlr_extra != NULL)
+		return (req->hdlr_extra);
+
+	ctx = kore_calloc(1, sizeof(*ctx));
+	ctx->start_us = now_us();
+	req->hdlr_extra = ctx;
+	req->onfree = request_end;
+
+	if (http_request_header(req, "x-request-id", &incoming) &&
+	    request_id_valid(incoming))
+		kore_strlcpy(ctx->id, incoming, sizeof(ctx->id));
+	else
+		request_id_generate(ctx->id);
+
+	http_response_header(req, "x-request-id", ctx->id);
+	http_response_header(req, "x-content-type-options", "nosniff");
+	http_response_header(req, "x-frame-options", "DENY");
+	http_response_header(req, "referrer-policy", "no-referrer");
+	http_response_header(req, "content-security-policy",
+	    "default-src 'none'; frame-ancestors 'none'");
+
+	return (ctx);
+}
+
+/* Records why a request failed; the log line carries it, not the client. */
+void
+request_fail(struct http_request *req, const char *cause)
+{
+	struct request_ctx	*ctx;
+
+	ctx = request_begin(req);
+	kore_strlcpy(ctx->error, cause, sizeof(ctx->error));
+	ctx->error[strcspn(ctx->error, "\r\n")] = '\0';
+}
+
+/* An application log line (not tied to a request), JSON like the rest. */
+void
+app_log(int level, const char *fmt, ...)
+{
+	va_list				args;
+	char				msg[512], line[REQUEST_LOG_LINE_MAX];
+	size_t				len;
+	static const char		*names[] = {
+		"debug", "info", "warning", "error"
+	};
+
+	if (level < (int)settings.log_level || level > LOG_LEVEL_ERROR)
+		return;
+
+	va_start(args, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+
+	len = request_log_message(line, sizeof(line), names[level], msg,
+	    wall_ms());
+	log_write(line, len);
+}
+
+static void
+request_end(struct http_request *req)
+{
+	struct request_ctx		*ctx;
+	struct request_log_entry	e;
+	int				level;
+	char				route[256], line[REQUEST_LOG_LINE_MAX];
+	size_t				len;
+
+	if ((ctx = req->hdlr_extra) == NULL)
+		return;
+
+	level = (req->status >= 500) ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO;
+	if (level >= (int)settings.log_level) {
+		if (req->hdlr == NULL ||
+		    !strcmp(req->hdlr->func, "page_not_found"))
+			kore_strlcpy(route, "unmatched", sizeof(route));
+		else
+			route_template(req->hdlr->path, route, sizeof(route));
+
+		memset(&e, 0, sizeof(e));
+		e.level = (level == LOG_LEVEL_ERROR) ? "error" : "info";
+		e.request_id = ctx->id;
+		e.method = http_method_text(req->method);
+		e.route = route;
+		e.user_id = (ctx->user_id[0] != '\0') ? ctx->user_id : NULL;
+		e.status = req->status;
+		e.duration_us = now_us() - ctx->start_us;
+		e.bytes = req->content_length;
+		e.error = (ctx->error[0] != '\0') ? ctx->error : NULL;
+
+		len = request_log_format(line, sizeof(line), &e, wall_ms());
+		log_write(line, len);
+	}
+
+	db_call_cleanup(&ctx->db);
+	if (ctx->state != NULL && ctx->state_free != NULL)
+		ctx->state_free(ctx->state);
+}
+
+/* One write per line: lines from several workers never interleave. */
+static void
+log_write(const char *line, size_t len)
+{
+	ssize_t		r;
+
+	while (len > 0) {
+		if ((r = write(STDOUT_FILENO, line, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		line += r;
+		len -= (size_t)r;
+	}
+}
+
+static u_int64_t
+now_us(void)
+{
+	struct timespec		ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((u_int64_t)ts.tv_sec * 1000000 + (u_int64_t)ts.tv_nsec / 1000);
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec		ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}

@@ -1,0 +1,29 @@
+/*
+ * Per-request context: request id, timing, the user once known, the
+ * database call, and the one JSON log line written when the request ends.
+ */
+#ifndef __H_REQUEST_H
+#define __H_REQUEST_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "db.h"
+#include "request_log.h"
+
+struct request_ctx {
+	char		id[REQUEST_ID_MAX + 1];
+	u_int64_t	start_us;
+	char		user_id[256];
+	char		error[256];
+	struct db_call	db;
+	void		*state;
+	void		(*state_free)(void *);
+};
+
+struct request_ctx	*request_begin(struct http_request *);
+void			 request_fail(struct http_request *, const char *);
+void			 app_log(int, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * Request ids and the JSON access log line, kept free of Kore so that the
+ * rules (what id is kept, how a line is escaped) have unit tests.
+ */
+
+#include <sys/random.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "request_log.h"
+
+static size_t	log_time(char *, size_t, int64_t);
+static size_t	log_close(char *, size_t, size_t);
+static void	log_append(char *, size_t, size_t *, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+static void	log_append_string(char *, size_t, size_t *, const char *);
+
+/* An incoming X-Request-ID is kept when it is 1..128 of [A-Za-z0-9._-]. */
+int
+request_id_valid(const char *id)
+{
+	size_t		i;
+	char		c;
+
+	for (i = 0; id[i] != '\0'; i++) {
+		if (i == REQUEST_ID_MAX)
+			return (0);
+		c = id[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return (0);
+	}
+
+	return (i > 0);
+}
+
+/* A random (version 4) UUID. */
+void
+request_id_generate(char out[37])
+{
+	unsigned char	b[16];
+	size_t		got;
+	ssize_t		r;
+
+	for (got = 0; got < sizeof(b); got += (size_t)r) {
+		if ((r = getrandom(b + got, sizeof(b) - got, 0)) <= 0)
+			r = 0;
+		if (r == 0)
+			break;
+	}
+
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/*
+ * The route template for logs and metrics: the route as kore.conf declares
+ * it, anchors dropped and each regex group shown as {}. Bounded by the
+ * number of routes, never by the paths clients send.
+ */
+void
+route_template(const char *pattern, char *out, size_t len)
+{
+	size_t		o, plen;
+	int		depth;
+	const char	*p, *end;
+
+	if (len == 0)
+		return;
+
+	plen = strlen(pattern);
+	p = pattern;
+	end = pattern + plen;
+	if (*p == '^')
+		p++;
+	if (end > p && end[-1] == '$')
+		end--;
+
+	o = 0;
+	depth = 0;
+	for (; p < end && o + 3 < len; p++) {
+		if (*p == '\\' && p + 1 < end) {
+			if (depth == 0)
+				out[o++] = p[1];
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			if (depth++ == 0) {
+				out[o++] = '{';
+				out[o++] = '}';
+			}
+			continue;
+		}
+		if (*p == ')') {
+			if (depth > 0)
+				depth--;
+			continue;
+		}
+		if (depth == 0)
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+/* Formats one log line (with its newline); returns its length. */
+size_t
+request_log_format(char *buf, size_t len, const struct request_log_entry *e,
+    int64_t now_ms)
+{
+	size_t		off;
+
+	off = log_time(buf, len, now_ms);
+	log_append(buf, len, &off, ",\"level\":");
+	log_append_string(buf, len, &off, e->level);
+	log_append(buf, len, &off, ",\"request_id\":");
+	log_append_string(buf, len, &off, e->request_id);
+	log_append(buf, len, &off, ",\"method\":");
+	log_append_string(buf, len, &off, e->method);
+	log_append(buf, len, &off, ",\"route\":");
+	log_append_string(buf, len, &off, e->route);
+	log_append(buf, len, &off, ",\"status\":%d,\"duration_ms\":%.3f,"
+	    "\"bytes\":%zu,\"user_id\":", e->status,
+	    (double)e->duration_us / 1000.0, e->bytes);
+	if (e->user_id != NULL)
+		log_append_string(buf, len, &off, e->user_id);
+	else
+		log_append(buf, len, &off, "null");
+	if (e->error != NULL) {
+		log_append(buf, len, &off, ",\"error\":");
+		log_append_string(buf, len, &off, e->error);
+	}
+
+	return (log_close(buf, len, off));
+}
+
+/* A line that belongs to no request: start-up, background work. */
+size_t
+request_log_message(char *buf, size_t len, const char *level,
+    const char *msg, int64_t now_ms)
+{
+	size_t		off;
+
+	off = log_time(buf, len, now_ms);
+	log_append(buf, len, &off, ",\"level\":");
+	log_append_string(buf, len, &off, level);
+	log_append(buf, len, &off, ",\"msg\":");
+	log_append_string(buf, len, &off, msg);
+
+	return (log_close(buf, len, off));
+}
+
+static size_t
+log_time(char *buf, size_t len, int64_t now_ms)
+{
+	struct tm	tm;
+	time_t		secs;
+	size_t		off;
+	char		ts[32];
+
+	secs = (time_t)(now_ms / 1000);
+	gmtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	off = 0;
+	log_append(buf, len, &off, "{\"time\":\"%s.%03dZ\"", ts,
+	    (int)(now_ms % 1000));
+	return (off);
+}
+
+/* Always end a line, even a cut one, with the object closed. */
+static size_t
+log_close(char *buf, size_t len, size_t off)
+{
+	if (off > len - 3)
+		off = len - 3;
+	buf[off++] = '}';
+	buf[off++] = '\n';
+	buf[off] = '\0';
+
+	return (off);
+}
+
+static void
+log_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list		args;
+	int		n;
+
+	if (*off >= len - 3)
+		return;
+
+	va_start(args, fmt);
+	n = vsnprintf(buf + *off, len - 3 - *off, fmt, args);
+	va_end(args);
+
+	if (n < 0)
+		return;
+	*off += ((size_t)n < len - 3 - *off) ? (size_t)n : len - 4 - *off;
+}
+
+static void
+log_append_string(char *buf, size_t len, size_t *off, const char *s)
+{
+	unsigned char	c;
+
+	log_append(buf, len, off, "\"");
+	for (; s != NULL && *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			log_append(buf, len, off, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			log_append(buf, len, off, "\\u%04x", c);
+		else
+			log_append(buf, len, off, "%c", c);
+	}
+	log_append(buf, len, off, "\"");
+}

@@ -1,0 +1,47 @@
+/*
+ * Application settings, read once from the environment (and .env in
+ * development) before the workers start.
+ */
+#ifndef __H_SETTINGS_H
+#define __H_SETTINGS_H
+
+#include <stddef.h>
+
+#define SETTINGS_ORIGINS_MAX	16
+
+enum log_level {
+	LOG_LEVEL_DEBUG = 0,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_ERROR
+};
+
+struct settings {
+	char		*database_url;
+	char		*jwks_url;
+	char		*jwks_file;
+	char		*auth_secret;
+	char		*auth_issuer;
+	char		*auth_audience;
+	long		jwt_leeway;
+	char		*cors_origins[SETTINGS_ORIGINS_MAX];
+	size_t		cors_origins_count;
+	long		rate_limit_rpm;
+	long		rate_limit_anon_rpm;
+	enum log_level	log_level;
+	char		*metrics_token;
+	long		upload_max_bytes;
+	char		*migrations_dir;
+};
+
+/* Looks a variable up; returns NULL when it is not set. */
+typedef const char	*(*settings_getenv)(const char *);
+
+extern struct settings	settings;
+
+int	settings_load(struct settings *, settings_getenv, char *, size_t);
+void	settings_free(struct settings *);
+int	settings_dotenv(const char *, char *, size_t);
+int	settings_log_level_parse(const char *, enum log_level *);
+
+#endif

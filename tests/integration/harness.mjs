@@ -1,0 +1,169 @@
+// Starts real Kore servers (the sanitizer build) with a config derived from
+// kore.conf, and talks HTTPS to them. Used by every integration test file.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+
+const top = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const work = process.env.TEST_WORK;
+export const databaseUrl = process.env.TEST_DATABASE_URL;
+export const caPem = readFileSync(path.join(work, 'tls/ca.pem'));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// kore.conf with the test's port, certificate, module and worker count.
+export function testConfig(port, { workers = 2, edit } = {}) {
+  let conf = readFileSync(path.join(top, 'kore.conf'), 'utf8');
+  const swap = (re, to) => {
+    if (!re.test(conf)) throw new Error(`kore.conf has no ${re}`);
+    conf = conf.replace(re, to);
+  };
+  swap(/bind 127\.0\.0\.1 \d+/, `bind 127.0.0.1 ${port}`);
+  swap(/^load\s+\S+/m, `load\t\t\t${top}/.build/app-asan.so`);
+  swap(/^workers\s+\d+/m, `workers\t\t\t${workers}`);
+  swap(/certfile\s+\S+/, `certfile\t${work}/tls/cert.pem`);
+  swap(/certkey\s+\S+/, `certkey\t\t${work}/tls/key.pem`);
+  swap(/^tls_dhparam\s+\S+/m, `tls_dhparam\t\t${top}/conf/ffdhe2048.pem`);
+  if (edit) conf = edit(conf);
+  const dir = mkdtempSync(path.join(work, 'srv-'));
+  const file = path.join(dir, 'kore.conf');
+  writeFileSync(file, conf);
+  return file;
+}
+
+const sanitizerRe = /ERROR: AddressSanitizer|runtime error:|LeakSanitizer|sandbox violation/;
+
+// Starts a server; resolves once /healthz answers. env adds to the defaults.
+export async function startServer({ env = {}, workers = 2, edit, waitReady = true } = {}) {
+  const port = await freePort();
+  const conf = testConfig(port, { workers, edit });
+  const child = spawn(`${top}/.build/kore-asan/kore`, ['-fnr', '-c', conf], {
+    cwd: top,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      ENV_FILE: '/nonexistent',
+      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0',
+      UBSAN_OPTIONS: 'print_stacktrace=1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server = {
+    port, child, conf,
+    stdout: '', stderr: '',
+    exited: null,
+    logLines() {
+      return this.stdout.split('\n').filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+    },
+    async stop() {
+      if (this.exited === null) {
+        child.kill('SIGTERM');
+        await this.exitPromise;
+      }
+      const bad = (this.stdout + this.stderr).split('\n').filter((l) => sanitizerRe.test(l));
+      if (bad.length > 0) throw new Error(`sanitizer or sandbox report:\n${bad.join('\n')}\n${this.stderr}`);
+    },
+  };
+  child.stdout.on('data', (d) => { server.stdout += d; });
+  child.stderr.on('data', (d) => { server.stderr += d; });
+  server.exitPromise = new Promise((resolve) => child.on('exit', (code, sig) => {
+    server.exited = { code, sig };
+    resolve(server.exited);
+  }));
+  if (!waitReady) return server;
+
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (server.exited !== null) {
+      throw new Error(`server exited ${JSON.stringify(server.exited)}: ${server.stderr}${server.stdout}`);
+    }
+    try {
+      const r = await request(server, '/healthz');
+      if (r.status === 200) return server;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      await server.stop().catch(() => {});
+      throw new Error(`server did not start: ${server.stderr}`);
+    }
+    await sleep(100);
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// One HTTPS request verified against the test CA. opts: method, headers,
+// body (string/Buffer/object -> JSON), tls (minVersion/maxVersion).
+export function request(server, urlPath, opts = {}) {
+  const headers = { host: `localhost:${server.port}`, ...(opts.headers || {}) };
+  let body = opts.body;
+  if (body !== undefined && typeof body === 'object' && !Buffer.isBuffer(body)) {
+    body = JSON.stringify(body);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (body !== undefined) headers['content-length'] ??= Buffer.byteLength(body);
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1',
+      port: server.port,
+      servername: 'localhost',
+      path: urlPath,
+      method: opts.method || 'GET',
+      headers,
+      ca: caPem,
+      agent: false,
+      ...(opts.tls || {}),
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({
+          status: res.statusCode, headers: res.headers, text, json,
+          protocol: res.socket.getProtocol?.(),
+          peer: res.socket.getPeerCertificate?.(true),
+        });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+// psql against the test cluster (or another database on it).
+export function psql(sql, db = 'app') {
+  const url = databaseUrl.replace('/app?', `/${db}?`);
+  return execFileSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    { encoding: 'utf8' }).trim();
+}
+
+export function createDatabase(name) {
+  psql(`DROP DATABASE IF EXISTS ${name}`, 'postgres');
+  psql(`CREATE DATABASE ${name}`, 'postgres');
+  return databaseUrl.replace('/app?', `/${name}?`);
+}
+
+export function dbctl(action) {
+  const args = action === 'start'
+    ? ['start', process.env.TEST_PGDATA, process.env.TEST_PGPORT]
+    : ['stop', process.env.TEST_PGDATA];
+  execFileSync(path.join(top, 'scripts/db.sh'), args, { env: { ...process.env, PG_FSYNC: 'off' } });
+}
+
+export { top };

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Integration tests: a throwaway PostgreSQL cluster on a free port, a test
+# certificate chain, then node's test runner over tests/integration/. Each
+# test file starts real Kore servers (sanitizer build) on free ports.
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+free_port() {
+	p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+work=$(mktemp -d "$top/.build/itest.XXXXXX")
+chmod 755 "$work"
+pgport=$(free_port)
+cleanup() {
+	scripts/db.sh stop "$work/pg" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+PG_FSYNC=off scripts/db.sh start "$work/pg" "$pgport"
+scripts/dev-cert.sh "$work/tls"
+
+export TEST_WORK="$work"
+export TEST_PGDATA="$work/pg"
+export TEST_PGPORT="$pgport"
+export TEST_DATABASE_URL="$(scripts/db.sh url "$work/pg" "$pgport")"
+
+if [ -f tests/auth-server/package.json ] &&
+    [ ! -d tests/auth-server/node_modules ]; then
+	npm ci --prefix tests/auth-server --no-audit --no-fund --loglevel=error
+fi
+
+mkdir -p tests/artifacts
+node --test --test-concurrency=1 --test-reporter=spec \
+    ${TEST_FILES:-tests/integration/*.test.mjs}
