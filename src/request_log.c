@@ -206,20 +206,39 @@ log_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
 	*off += ((size_t)n < len - 3 - *off) ? (size_t)n : len - 4 - *off;
 }
 
+/*
+ * A JSON string, escaped. When the line has no room left the string is cut
+ * between characters and still closed, so the line stays valid JSON.
+ */
 static void
 log_append_string(char *buf, size_t len, size_t *off, const char *s)
 {
 	unsigned char	c;
+	char		esc[8];
+	size_t		n, limit;
 
-	log_append(buf, len, off, "\"");
+	/* Room for the closing quote and the line's closing "}\n". */
+	limit = len - 4;
+	if (*off >= limit)
+		return;
+	buf[(*off)++] = '"';
+
 	for (; s != NULL && *s != '\0'; s++) {
 		c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
-			log_append(buf, len, off, "\\%c", c);
+			n = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
-			log_append(buf, len, off, "\\u%04x", c);
-		else
-			log_append(buf, len, off, "%c", c);
+			n = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
+		else {
+			esc[0] = (char)c;
+			n = 1;
+		}
+		if (*off + n > limit)
+			break;
+		memcpy(buf + *off, esc, n);
+		*off += n;
 	}
-	log_append(buf, len, off, "\"");
+
+	buf[(*off)++] = '"';
+	buf[*off] = '\0';
 }

@@ -27,6 +27,8 @@ static int	setting_origins(settings_getenv, struct settings *,
 static int	setting_database_url(settings_getenv, struct settings *,
 		    char *, size_t);
 static int	setting_http_url(const char *);
+static int	setting_ports(const char *);
+static int	setting_one_of(const char *, const char * const *);
 
 struct settings		settings;
 
@@ -152,8 +154,12 @@ settings_dotenv(const char *path, char *err, size_t errlen)
 	int		lineno;
 	char		line[DOTENV_LINE_MAX], *key, *val, *eq;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return (errno == ENOENT);
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return (1);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (0);
+	}
 
 	lineno = 0;
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -208,8 +214,10 @@ static int
 setting_database_url(settings_getenv get, struct settings *s, char *err,
     size_t errlen)
 {
-	PQconninfoOption	*opts;
+	PQconninfoOption	*opts, *o;
 	char			*perr;
+	static const char	*sslmodes[] = { "disable", "allow", "prefer",
+				    "require", "verify-ca", "verify-full", NULL };
 
 	if (!setting_string(get, "DATABASE_URL", NULL, 4096,
 	    &s->database_url, err, errlen))
@@ -236,9 +244,61 @@ setting_database_url(settings_getenv get, struct settings *s, char *err,
 		    "connection URI");
 		return (0);
 	}
+
+	/* libpq checks the syntax only; values fail later, at connect. */
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (!strcmp(o->keyword, "port") && !setting_ports(o->val)) {
+			snprintf(err, errlen, "DATABASE_URL: the port must be "
+			    "a number from 1 to 65535");
+			PQconninfoFree(opts);
+			return (0);
+		}
+		if (!strcmp(o->keyword, "sslmode") &&
+		    !setting_one_of(o->val, sslmodes)) {
+			snprintf(err, errlen, "DATABASE_URL: sslmode must be "
+			    "one of disable, allow, prefer, require, "
+			    "verify-ca, verify-full");
+			PQconninfoFree(opts);
+			return (0);
+		}
+	}
 	PQconninfoFree(opts);
 
 	return (1);
+}
+
+/* A port, or a comma-separated list of them (libpq's multi-host form). */
+static int
+setting_ports(const char *v)
+{
+	long		n;
+	char		*ep;
+
+	for (;;) {
+		if (!isdigit((unsigned char)*v))
+			return (0);
+		errno = 0;
+		n = strtol(v, &ep, 10);
+		if (errno != 0 || n < 1 || n > 65535)
+			return (0);
+		if (*ep == '\0')
+			return (1);
+		if (*ep != ',')
+			return (0);
+		v = ep + 1;
+	}
+}
+
+static int
+setting_one_of(const char *v, const char * const *allowed)
+{
+	for (; *allowed != NULL; allowed++) {
+		if (!strcmp(v, *allowed))
+			return (1);
+	}
+	return (0);
 }
 
 static int
