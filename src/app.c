@@ -15,9 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "db.h"
 #include "health.h"
 #include "http_errors.h"
+#include "jwks_source.h"
 #include "migrate.h"
 #include "request.h"
 #include "settings.h"
@@ -93,12 +95,16 @@ kore_parent_configure(int argc, char **argv)
 
 	if (!kore_pgsql_register(DB_NAME, settings.database_url))
 		app_fatal("DATABASE_URL: cannot register the database");
+
+	jwks_source_parent_init();
 }
 
 void
 kore_worker_configure(void)
 {
 	http_errors_worker_init();
+	auth_worker_init();
+	jwks_source_worker_init();
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jwks_source.h"
 #include "request.h"
 #include "settings.h"
 
@@ -121,6 +122,9 @@ request_end(struct http_request *req)
 		log_write(line, len);
 	}
 
+	if (ctx->auth_waiting)
+		jwks_source_forget(req);
+	kore_free(ctx->claims);
 	db_call_cleanup(&ctx->db);
 	if (ctx->state != NULL && ctx->state_free != NULL)
 		ctx->state_free(ctx->state);

@@ -11,14 +11,26 @@
 #include "db.h"
 #include "request_log.h"
 
+struct jwt_claims;
+
 struct request_ctx {
-	char		id[REQUEST_ID_MAX + 1];
-	u_int64_t	start_us;
-	char		user_id[256];
-	char		error[256];
-	struct db_call	db;
-	void		*state;
-	void		(*state_free)(void *);
+	char			id[REQUEST_ID_MAX + 1];
+	u_int64_t		start_us;
+	char			error[256];
+	struct db_call		db;
+	int			query_parsed;
+
+	/* Set by the auth hook once the token is verified. */
+	char			user_id[256];
+	char			role[64];
+	int			auth_state;
+	u_int64_t		auth_keys_seen;
+	int			auth_waiting;
+	struct jwt_claims	*claims;
+
+	/* The handler's own state, freed with the request. */
+	void			*state;
+	void			(*state_free)(void *);
 };
 
 struct request_ctx	*request_begin(struct http_request *);

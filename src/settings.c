@@ -73,6 +73,9 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	if (!setting_string(get, "BETTER_AUTH_AUDIENCE", NULL, 512,
 	    &s->auth_audience, err, errlen))
 		return (0);
+	if (!setting_long(get, "BETTER_AUTH_JWKS_REFRESH_SECONDS", 300, 1,
+	    86400, &s->jwks_refresh, err, errlen))
+		return (0);
 	if (!setting_long(get, "JWT_LEEWAY_SECONDS", 30, 0, 600,
 	    &s->jwt_leeway, err, errlen))
 		return (0);

@@ -23,6 +23,7 @@ struct settings {
 	char		*auth_secret;
 	char		*auth_issuer;
 	char		*auth_audience;
+	long		jwks_refresh;
 	long		jwt_leeway;
 	char		*cors_origins[SETTINGS_ORIGINS_MAX];
 	size_t		cors_origins_count;

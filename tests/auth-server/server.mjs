@@ -3,7 +3,7 @@
 //
 // Env:
 //   AUTH_PORT            port to listen on (127.0.0.1), default 3000; 0 = any free port
-//   JWT_ALG              EdDSA (default) | ES256 | ES512 | RS256 | PS256
+//   JWT_ALG              EdDSA (default) | ES256 | ES512 | RS256 | PS256 | HS256 (shared secret)
 //   BETTER_AUTH_SECRET   secret (default: fixed test value)
 //   JWT_EXPIRATION       token lifetime, e.g. "15m" or seconds (default: Better Auth's 15m)
 //
@@ -13,6 +13,7 @@
 //   POST /test/rotate                      -> {"kid": "<new kid>"}
 //   POST /test/revoke   {"kid": "..."}     -> {"kid": "...", "revoked": true}
 //   POST /test/set-role {"email","role"}   -> {"email": "...", "role": "..."}
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { betterAuth } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
@@ -20,7 +21,11 @@ import { toNodeHandler } from "better-auth/node";
 import { admin } from "better-auth/plugins/admin";
 import { createJwk, jwt } from "better-auth/plugins/jwt";
 
+// HS256 is shared-secret mode: Better Auth signs through its `jwt.sign`
+// hook with the secret both sides know (the plugin then requires a
+// `jwks.remoteUrl`, unused here since nobody fetches keys).
 const KEY_PAIR_CONFIGS = {
+  HS256: { alg: "HS256" },
   EdDSA: { alg: "EdDSA", crv: "Ed25519" },
   ES256: { alg: "ES256", crv: "P-256" },
   ES512: { alg: "ES512", crv: "P-521" },
@@ -40,10 +45,19 @@ const secret = process.env.BETTER_AUTH_SECRET || "kore-test-secret-not-for-produ
 // The memory adapter needs every model's table to exist up front.
 const db = { user: [], session: [], account: [], verification: [], jwks: [] };
 
-const jwtOptions = { jwks: { keyPairConfig } };
+const jwtOptions = { jwks: { keyPairConfig }, jwt: {} };
 if (process.env.JWT_EXPIRATION) {
   const e = process.env.JWT_EXPIRATION;
-  jwtOptions.jwt = { expirationTime: /^\d+$/.test(e) ? `${e}s` : e };
+  jwtOptions.jwt.expirationTime = /^\d+$/.test(e) ? `${e}s` : e;
+}
+if (alg === "HS256") {
+  const b64url = (b) => Buffer.from(b).toString("base64url");
+  jwtOptions.jwks = { remoteUrl: "http://127.0.0.1:9/unused-in-shared-secret-mode", keyPairConfig: { alg: "EdDSA" } };
+  jwtOptions.jwt.sign = async (payload) => {
+    const input = `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify(payload))}`;
+    const sig = createHmac("sha256", secret).update(input).digest("base64url");
+    return `${input}.${sig}`;
+  };
 }
 
 function makeAuth(port) {

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { cpSync, mkdtempSync, appendFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, appendFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import {
@@ -254,5 +254,6 @@ test('a failing migration is rolled back whole and stops the start', async () =>
   assert.equal(psql("SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'", 'mig_fail'), '0');
   assert.equal(psql('SELECT count(*) FROM schema_migrations WHERE version = 900', 'mig_fail'), '0');
   // The ones before it were applied and stay applied.
-  assert.equal(psql('SELECT count(*) FROM schema_migrations WHERE version < 900', 'mig_fail'), '2');
+  const shipped = readdirSync(path.join(top, 'migrations')).filter((f) => f.endsWith('.sql')).length;
+  assert.equal(psql('SELECT count(*) FROM schema_migrations WHERE version < 900', 'mig_fail'), String(shipped));
 });
