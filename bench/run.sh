@@ -1,0 +1,105 @@
+#!/bin/sh
+# Benchmarks over HTTPS keep-alive with wrk (-t2 -c64), server, database and
+# wrk sharing this machine's cores. Prints one table row per endpoint:
+# requests/s, p50 and p99 latency, and errors (socket errors + non-2xx).
+#
+#   bench/run.sh [seconds]         default 10 s per endpoint
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+secs=${1:-10}
+work=$(mktemp -d "$top/.build/bench.XXXXXX")
+chmod 755 "$work"
+secret="bench-shared-secret-0123456789abcdef"
+
+free_port() {
+	p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	sleep 1
+	scripts/db.sh stop "$work/pg" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+pgport=$(free_port)
+PG_FSYNC=on scripts/db.sh start "$work/pg" "$pgport"
+scripts/dev-cert.sh "$work/tls"
+dburl=$(scripts/db.sh url "$work/pg" "$pgport")
+
+# The product, from kore.conf with another port and certificate.
+port=$(free_port)
+sed -e "s#bind 127.0.0.1 [0-9]*#bind 127.0.0.1 $port#" \
+    -e "s#certfile.*#certfile $work/tls/cert.pem#" \
+    -e "s#certkey.*#certkey $work/tls/key.pem#" kore.conf > "$work/kore.conf"
+DATABASE_URL=$dburl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+    ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore.conf" \
+    > "$work/server.log" 2>&1 &
+pids="$pids $!"
+
+# A bare Kore handler on the same TLS set-up, the /healthz baseline.
+cc -shared -fPIC -O2 -I/usr/share/kore/include -DKORE_USE_PGSQL \
+    -DKORE_USE_TASKS -DKORE_USE_CURL -I"$(pg_config --includedir)" \
+    -o "$work/bare.so" bench/bare.c
+bport=$(free_port)
+cat > "$work/bare.conf" <<CONF
+server tls {
+	bind 127.0.0.1 $bport
+}
+load		$work/bare.so
+workers		2
+tls_dhparam	conf/ffdhe2048.pem
+http_keepalive_time 60
+domain * {
+	attach		tls
+	certfile	$work/tls/cert.pem
+	certkey		$work/tls/key.pem
+	route		/healthz	bare_ok
+}
+CONF
+.build/kore/kore -fnrq -c "$work/bare.conf" > "$work/bare.log" 2>&1 &
+pids="$pids $!"
+
+for p in "$port" "$bport"; do
+	n=0
+	until curl -sk -o /dev/null "https://127.0.0.1:$p/healthz"; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || { cat "$work/server.log"; exit 1; }
+		sleep 0.1
+	done
+done
+
+token=$(node bench/mint-token.mjs "$secret" bench-user)
+auth="Authorization: Bearer $token"
+curl -sk -H "$auth" "https://127.0.0.1:$port/api/v1/users/me" >/dev/null
+
+run() {
+	name=$1
+	shift
+	out=$(wrk -t2 -c64 -d"${secs}s" --latency "$@" 2>&1)
+	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+	sock=$(echo "$out" | awk '/Socket errors/ {s = $4 + $6 + $8 + $10; print s}')
+	printf '%-34s %10s %9s %9s %7s\n' "$name" "$rps" "$p50" "$p99" \
+	    "$(( ${non2xx:-0} + ${sock:-0} ))"
+}
+
+printf '%-34s %10s %9s %9s %7s\n' endpoint req/s p50 p99 errors
+run "bare Kore handler (baseline)" "https://127.0.0.1:$bport/healthz"
+run "GET /healthz" "https://127.0.0.1:$port/healthz"
+run "GET /readyz (1 query)" "https://127.0.0.1:$port/readyz"
+run "GET /api/v1/users/me (auth+query)" -H "$auth" \
+    "https://127.0.0.1:$port/api/v1/users/me"
+
+echo "server RSS after the runs (KiB, per process):"
+ps -o rss=,args= -C kore | awk '{print "  " $1 "  " $2 " " $3 " " $4}' | sort -rn | head -8
