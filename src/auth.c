@@ -57,6 +57,7 @@ static int	auth_reject(struct http_request *, int, int);
 static int	auth_bearer(struct http_request *, const char **, size_t *);
 static void	auth_claims_hash(const struct jwt_claims *, char [65]);
 static void	auth_forget_msg(struct kore_msg *, const void *);
+static int	auth_role_has(const char *, const char *);
 
 u_int64_t			auth_failures[AUTH_REASONS];
 static struct digest_cache	token_cache;
@@ -125,7 +126,7 @@ auth_run(struct http_request *req, int admin)
 			return (r);
 	}
 
-	if (admin && strcmp(ctx->role, "admin")) {
+	if (admin && !auth_role_has(ctx->role, "admin")) {
 		auth_failures[AUTH_FAIL_FORBIDDEN]++;
 		http_error(req, HTTP_STATUS_FORBIDDEN, "Not enough permissions");
 		return (KORE_RESULT_ERROR);
@@ -315,6 +316,29 @@ auth_claims_hash(const struct jwt_claims *c, char out[65])
 	for (i = 0; i < len && i < 32; i++)
 		snprintf(out + i * 2, 3, "%02x", digest[i]);
 	out[i * 2] = '\0';
+}
+
+/* Better Auth's admin plugin allows several roles: "user,admin". */
+static int
+auth_role_has(const char *roles, const char *role)
+{
+	const char	*p, *end;
+	size_t		len;
+
+	len = strlen(role);
+	for (p = roles; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		end = strchrnul(p, ',');
+		if ((size_t)(end - p) >= len && !strncmp(p, role, len)) {
+			p += len;
+			while (*p == ' ')
+				p++;
+			if (p == end)
+				return (1);
+		}
+	}
+	return (0);
 }
 
 static void
