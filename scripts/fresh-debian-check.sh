@@ -4,11 +4,13 @@
 # machine image ships them), `make run` must answer /healthz and
 # `make test` must pass. Works on the committed tree only (a clone, as CI).
 #
-#   scripts/fresh-debian-check.sh [--keep] [--app-dir PATH] [BASE]
+#   scripts/fresh-debian-check.sh [--keep] [--test-only] [--app-dir PATH]
+#	[BASE]
 #
 #   BASE		minbase Debian 12 tree, never modified (default
 #			/srv/deb12); made with debootstrap when missing
 #   --keep		leave the copy in place for inspection
+#   --test-only		skip `make run`: `make test` on the fresh copy
 #   --app-dir PATH	where the clone goes inside the copy (/root/app)
 #
 # Needs root (mount, chroot). The copy shares this machine's network:
@@ -24,6 +26,7 @@ PGPORT_DEFAULT=54329	# the Makefile's PGPORT
 
 base=/srv/deb12
 keep=0
+test_only=0
 appdir=/root/app
 repo=$(cd "$(dirname "$0")/.." && git rev-parse --show-toplevel)
 logs=${TMPDIR:-/tmp}/fresh-debian-check.$$
@@ -33,7 +36,8 @@ mode=""		# overlay or copy
 pgport=""	# set when the default PGPORT is taken on this machine
 
 usage() {
-	echo "usage: ${0##*/} [--keep] [--app-dir PATH] [BASE]" >&2
+	echo "usage: ${0##*/} [--keep] [--test-only] [--app-dir PATH]" \
+	    "[BASE]" >&2
 	exit 2
 }
 
@@ -174,8 +178,11 @@ copy_node() {
 	    "$prefix/lib/node_modules/corepack" "$prefix/include/node"; do
 		[ -e "$f" ] && paths+=("$f")
 	done
+	# npm's own global configuration (registry, cafile), not the user's.
+	f=$(npm config get globalconfig 2>/dev/null) || f=""
+	[ -f "$f" ] && paths+=("$f")
 	log "copying Node.js $(node --version), npm $(npm --version):" \
-	    "${paths[*]}"
+	    "$(printf '%s\n' "${paths[@]}" | sort -u | tr '\n' ' ')"
 	# tar keeps symbolic links as links and makes parent directories.
 	tar -C / -cf - "${paths[@]#/}" | tar -C "$root" -xpf -
 
@@ -201,6 +208,7 @@ copy_network() {
 	local f n=0
 
 	cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+	copy_cas
 	# debootstrap writes no /etc/hosts; every installed machine has one.
 	if [ ! -e "$root/etc/hosts" ]; then
 		printf '%s\n' "127.0.0.1	localhost" \
@@ -237,6 +245,40 @@ copy_network() {
 		cp "$f" "$root$f"
 		log "apt: using this host's $f"
 	done
+}
+
+# The PEM certificates of a bundle, one file each, named by their hash.
+split_bundle() {
+	local f
+	mkdir -p "$2"
+	awk -v d="$2" '/-----BEGIN CERTIFICATE-----/ { n++; f = d "/" n }
+	    n && f { print > f }
+	    /-----END CERTIFICATE-----/ { close(f); f = "" }' "$1"
+	for f in "$2"/*; do
+		[ -f "$f" ] || continue
+		mv "$f" "$2/$(sha256sum < "$f" | cut -c1-16).crt"
+	done
+}
+
+# Certificate authorities this host trusts beyond Debian's (a TLS
+# inspecting proxy on the way to registry.npmjs.org, say): added to the
+# copy the Debian way, so later ca-certificates runs keep them.
+copy_cas() {
+	local bundle=/etc/ssl/certs/ca-certificates.crt f n=0
+	[ -f "$bundle" ] && [ -f "$root$bundle" ] || return 0
+	split_bundle "$bundle" "$logs/ca/host"
+	split_bundle "$root$bundle" "$logs/ca/copy"
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	for f in "$logs"/ca/host/*.crt; do
+		[ -e "$logs/ca/copy/${f##*/}" ] && continue
+		cp "$f" "$root/usr/local/share/ca-certificates/host-${f##*/}"
+		n=$((n + 1))
+	done
+	rm -rf "$logs/ca"
+	[ $n -gt 0 ] || return 0
+	log "adding $n certificate authorities this host trusts"
+	env -i PATH=$CHROOT_PATH chroot "$root" update-ca-certificates \
+	    >/dev/null
 }
 
 bind_mounts() {
@@ -326,6 +368,7 @@ step_rest() {
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep)		keep=1 ;;
+	--test-only)	test_only=1 ;;
 	--app-dir)	[ $# -ge 2 ] || usage; appdir=$2; shift ;;
 	-*)		usage ;;
 	*)		base=${1%/} ;;
@@ -360,12 +403,17 @@ if port_busy "$PGPORT_DEFAULT"; then
 	log "port $PGPORT_DEFAULT is taken on this machine: PGPORT=$pgport"
 fi
 
-log "step 1: make run"
-t0=$(date +%s)
-if step_run 2>&1 | tee "$logs/step-run.log"; then run_rc=0; else run_rc=$?; fi
-run_time=$(( $(date +%s) - t0 ))
-cp "$root/root/make-run.log" "$logs/" 2>/dev/null || true
-kill_leftovers
+run_rc=0
+run_time=0
+if [ $test_only -eq 0 ]; then
+	log "step 1: make run"
+	t0=$(date +%s)
+	if step_run 2>&1 | tee "$logs/step-run.log"; then run_rc=0
+	else run_rc=$?; fi
+	run_time=$(( $(date +%s) - t0 ))
+	cp "$root/root/make-run.log" "$logs/" 2>/dev/null || true
+	kill_leftovers
+fi
 
 port_busy 8888 && die "port 8888 still in use after step 1"
 log "step 2: make test"
@@ -392,8 +440,13 @@ fi
 
 echo
 echo "summary (commit $(git -C "$root$appdir" log -1 --format=%h), logs in $logs):"
-echo "make run:  $([ $run_rc -eq 0 ] && echo "PASS, /healthz answered" ||
-    echo "FAIL (exit $run_rc)"), ${run_time}s"
+if [ $test_only -eq 1 ]; then
+	echo "make run:  skipped (--test-only)"
+else
+	echo "make run:  $([ $run_rc -eq 0 ] &&
+	    echo "PASS, /healthz answered" || echo "FAIL (exit $run_rc)")," \
+	    "${run_time}s"
+fi
 if [ $test_rc -eq 0 ]; then
 	echo "make test: PASS, ${test_time}s"
 elif [ -n "$rest" ]; then

@@ -14,8 +14,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "auth.h"
 #include "db.h"
 #include "digest_cache.h"
@@ -295,27 +293,17 @@ auth_bearer(struct http_request *req, const char **token, size_t *len)
 	return (*len > 0);
 }
 
+/* What the users row was written from: changes mean a write. */
 static void
 auth_claims_hash(const struct jwt_claims *c, char out[65])
 {
-	EVP_MD_CTX	*md;
-	unsigned char	digest[EVP_MAX_MD_SIZE];
-	unsigned int	len, i;
+	char		buf[sizeof(c->email) + sizeof(c->name) +
+			    sizeof(c->image) + sizeof(c->role) + 4];
+	int		len;
 
-	md = EVP_MD_CTX_new();
-	len = 0;
-	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_DigestUpdate(md, c->email, strlen(c->email) + 1);
-		EVP_DigestUpdate(md, c->name, strlen(c->name) + 1);
-		EVP_DigestUpdate(md, c->image, strlen(c->image) + 1);
-		EVP_DigestUpdate(md, c->role, strlen(c->role) + 1);
-		EVP_DigestFinal_ex(md, digest, &len);
-	}
-	EVP_MD_CTX_free(md);
-
-	for (i = 0; i < len && i < 32; i++)
-		snprintf(out + i * 2, 3, "%02x", digest[i]);
-	out[i * 2] = '\0';
+	len = snprintf(buf, sizeof(buf), "%s%c%s%c%s%c%s", c->email, 0,
+	    c->name, 0, c->image, 0, c->role);
+	sha256_hex(buf, (size_t)len, out);
 }
 
 /* Better Auth's admin plugin allows several roles: "user,admin". */

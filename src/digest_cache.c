@@ -128,3 +128,22 @@ digest_of(const void *key, size_t len, unsigned char *out)
 	return (EVP_Digest(key, len, out, &outlen, EVP_sha256(), NULL) &&
 	    outlen == DIGEST_LEN);
 }
+
+/* The lower-case hex SHA-256 of data: checksums, request and claim hashes. */
+void
+sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char	md[DIGEST_LEN];
+	unsigned int	i;
+
+	if (!digest_of(data, len, md)) {
+		out[0] = '\0';
+		return;
+	}
+
+	for (i = 0; i < DIGEST_LEN; i++) {
+		out[i * 2] = "0123456789abcdef"[md[i] >> 4];
+		out[i * 2 + 1] = "0123456789abcdef"[md[i] & 0x0f];
+	}
+	out[DIGEST_LEN * 2] = '\0';
+}

@@ -28,5 +28,6 @@ void	digest_cache_put(struct digest_cache *, const void *, size_t,
 	    const void *, time_t);
 void	digest_cache_remove(struct digest_cache *, const void *, size_t);
 void	digest_cache_clear(struct digest_cache *);
+void	sha256_hex(const void *, size_t, char [65]);
 
 #endif

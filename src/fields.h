@@ -16,7 +16,9 @@ enum field_type {
 	FIELD_STRING,
 	FIELD_BOOL,
 	FIELD_ENUM,
-	FIELD_URL
+	FIELD_URL,
+	FIELD_DATETIME,
+	FIELD_TAGS
 };
 
 struct field_spec {
@@ -25,7 +27,7 @@ struct field_spec {
 	int			required;
 	int			nullable;
 	size_t			min_len;	/* characters, strings */
-	size_t			max_len;
+	size_t			max_len;	/* FIELD_TAGS: most items */
 	const char * const	*values;	/* FIELD_ENUM, NULL-ended */
 };
 
@@ -41,5 +43,11 @@ enum body_status	 body_parse(const char *, const void *, size_t,
 int			 fields_check(json_t *, const struct field_spec *,
 			    size_t, struct validation_errors *);
 size_t			 utf8_length(const char *);
+int			 fields_datetime(json_t *, char *, size_t);
+json_t			*tags_normalize(json_t *);
+int			 tags_literal(json_t *, char *, size_t);
+
+#define TAG_MAX_LEN		32
+#define TAGS_LITERAL_MAX	512
 
 #endif

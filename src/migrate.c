@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
+#include "digest_cache.h"
 #include "migrate.h"
 
 /* Arbitrary, fixed: the key of our migration advisory lock. */
@@ -62,20 +62,6 @@ migrate_parse_name(const char *name, int *version)
 
 	*version = (int)v;
 	return (1);
-}
-
-void
-migrate_checksum(const char *data, size_t len, char out[65])
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen, i;
-
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-		mdlen = 0;
-
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + i * 2, 3, "%02x", md[i]);
-	out[i * 2] = '\0';
 }
 
 int
@@ -307,7 +293,7 @@ migrate_read(const char *dir, const char *name, struct migration *m,
 	m->sql[len] = '\0';
 
 	snprintf(m->name, sizeof(m->name), "%s", name);
-	migrate_checksum(m->sql, len, m->checksum);
+	sha256_hex(m->sql, len, m->checksum);
 
 	return (1);
 }

@@ -26,7 +26,6 @@ struct migration_set {
 int	migrate_parse_name(const char *, int *);
 int	migrate_load(const char *, struct migration_set *, char *, size_t);
 void	migrate_set_free(struct migration_set *);
-void	migrate_checksum(const char *, size_t, char [65]);
 int	migrate_apply(const char *, const struct migration_set *,
 	    int *, char *, size_t);
 

@@ -64,6 +64,23 @@ request_fail(struct http_request *req, const char *cause)
 	ctx->error[strcspn(ctx->error, "\r\n")] = '\0';
 }
 
+/*
+ * The request body as Kore received it (in memory: http_body_max bounds
+ * it and no disk offload is configured). Empty when there is none.
+ */
+void
+request_body(struct http_request *req, const char **data, size_t *len)
+{
+	if (req->http_body == NULL || req->http_body_fd != -1) {
+		*data = "";
+		*len = 0;
+		return;
+	}
+
+	*data = (const char *)req->http_body->data;
+	*len = req->http_body_length;
+}
+
 /* An application log line (not tied to a request), JSON like the rest. */
 void
 app_log(int level, const char *fmt, ...)

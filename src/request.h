@@ -35,6 +35,8 @@ struct request_ctx {
 
 struct request_ctx	*request_begin(struct http_request *);
 void			 request_fail(struct http_request *, const char *);
+void			 request_body(struct http_request *, const char **,
+			    size_t *);
 void			 app_log(int, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 

@@ -216,16 +216,16 @@ users_me_patch(struct http_request *req, struct request_ctx *ctx)
 {
 	struct validation_errors	errs;
 	struct user_patch		*p;
-	const char			*params[6], *ctype;
+	const char			*params[6], *ctype, *data;
 	json_t				*body, *v;
+	size_t				len;
 
 	if ((p = ctx->state) == NULL) {
 		validation_init(&errs);
 		if (!http_request_header(req, "content-type", &ctype))
 			ctype = NULL;
-		switch (body_parse(ctype, req->http_body != NULL ?
-		    req->http_body->data : NULL, req->http_body != NULL ?
-		    req->http_body->offset : 0, &body, &errs)) {
+		request_body(req, &data, &len);
+		switch (body_parse(ctype, data, len, &body, &errs)) {
 		case BODY_UNSUPPORTED_MEDIA:
 			validation_cleanup(&errs);
 			return (http_error(req,

@@ -8,6 +8,9 @@
 
 #include "validation.h"
 
+static void	validation_append(struct validation_errors *, const char *,
+		    json_t *, const char *, json_t *, json_t *);
+
 void
 validation_init(struct validation_errors *v)
 {
@@ -37,18 +40,44 @@ validation_add(struct validation_errors *v, const char *type,
     const char *loc, const char *field, const char *msg, json_t *input,
     json_t *ctx)
 {
-	json_t		*err, *where;
-
-	if (json_array_size(v->list) >= VALIDATION_ERRORS_MAX) {
-		json_decref(input);
-		json_decref(ctx);
-		return;
-	}
+	json_t		*where;
 
 	where = json_array();
 	json_array_append_new(where, json_string(loc));
 	if (field != NULL)
 		json_array_append_new(where, json_string(field));
+
+	validation_append(v, type, where, msg, input, ctx);
+}
+
+/* A problem with one item of a list field: loc is [loc, field, index]. */
+void
+validation_add_item(struct validation_errors *v, const char *type,
+    const char *loc, const char *field, size_t index, const char *msg,
+    json_t *input, json_t *ctx)
+{
+	json_t		*where;
+
+	where = json_array();
+	json_array_append_new(where, json_string(loc));
+	json_array_append_new(where, json_string(field));
+	json_array_append_new(where, json_integer((json_int_t)index));
+
+	validation_append(v, type, where, msg, input, ctx);
+}
+
+static void
+validation_append(struct validation_errors *v, const char *type,
+    json_t *where, const char *msg, json_t *input, json_t *ctx)
+{
+	json_t		*err;
+
+	if (json_array_size(v->list) >= VALIDATION_ERRORS_MAX) {
+		json_decref(where);
+		json_decref(input);
+		json_decref(ctx);
+		return;
+	}
 
 	err = json_object();
 	json_object_set_new(err, "type", json_string(type));

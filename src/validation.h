@@ -20,6 +20,9 @@ void	validation_cleanup(struct validation_errors *);
 size_t	validation_count(const struct validation_errors *);
 void	validation_add(struct validation_errors *, const char *,
 	    const char *, const char *, const char *, json_t *, json_t *);
+void	validation_add_item(struct validation_errors *, const char *,
+	    const char *, const char *, size_t, const char *, json_t *,
+	    json_t *);
 char	*validation_body(const struct validation_errors *, size_t *);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "digest_cache.h"
 #include "migrate.h"
 
 #define SHA256_ABC	"ba7816bf8f01cfea414140de5dae2223" \
@@ -232,11 +233,11 @@ test_checksum_sha256_known_vectors(void **state)
 	(void)state;
 
 	memset(out, 'x', sizeof(out));
-	migrate_checksum("abc", 3, out);
+	sha256_hex("abc", 3, out);
 	assert_string_equal(out, SHA256_ABC);
 
 	memset(out, 'x', sizeof(out));
-	migrate_checksum("", 0, out);
+	sha256_hex("", 0, out);
 	assert_string_equal(out, SHA256_EMPTY);
 }
 
@@ -247,7 +248,7 @@ test_checksum_uses_only_len_bytes(void **state)
 
 	(void)state;
 
-	migrate_checksum("abcdef", 3, out);
+	sha256_hex("abcdef", 3, out);
 	assert_string_equal(out, SHA256_ABC);
 }
 
@@ -285,7 +286,7 @@ test_load_orders_by_version_and_ignores_others(void **state)
 	assert_string_equal(set->items[2].checksum, SHA256_ABC);
 
 	/* Every checksum is the sha256 of the file's text. */
-	migrate_checksum(set->items[0].sql, strlen(set->items[0].sql), sum);
+	sha256_hex(set->items[0].sql, strlen(set->items[0].sql), sum);
 	assert_string_equal(set->items[0].checksum, sum);
 	assert_int_equal(strlen(set->items[1].checksum), 64);
 	assert_string_not_equal(set->items[0].checksum,

@@ -1,0 +1,30 @@
+/*
+ * The keyset cursor of task lists, decoded and validated: it is opaque to
+ * clients but only ever positions a list within the caller's own rows.
+ */
+#ifndef __H_CURSOR_H
+#define __H_CURSOR_H
+
+#include <stddef.h>
+
+#define CURSOR_MAX		1024
+#define CURSOR_VALUE_MAX	256
+
+enum cursor_kind {
+	CURSOR_TIME,		/* RFC 3339, never null */
+	CURSOR_TIME_NULL,	/* RFC 3339 or null (due_at) */
+	CURSOR_PRIORITY,
+	CURSOR_TEXT
+};
+
+struct cursor {
+	char	value[CURSOR_VALUE_MAX * 4 + 1];
+	int	value_null;
+	char	id[37];
+};
+
+int	cursor_decode(const char *, const char *, enum cursor_kind,
+	    struct cursor *);
+int	uuid_valid(const char *);
+
+#endif

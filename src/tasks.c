@@ -1,0 +1,823 @@
+/*
+ * The tasks resource (SPEC "Tasks"): list, create, read, replace, patch,
+ * toggle completion, delete, and the tag counts. Handlers parse and check
+ * the request, run one statement from tasks_sql.h, and answer its JSON.
+ *
+ * The same handlers serve the compatibility routes /api/{user_id}/tasks...
+ * (kore.conf): there the first path group is a user id that must be the
+ * token's own.
+ */
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "db.h"
+#include "digest_cache.h"
+#include "fields.h"
+#include "http_errors.h"
+#include "query.h"
+#include "request.h"
+#include "rfc3339.h"
+#include "tasks.h"
+#include "tasks_sql.h"
+
+#define TASK_BODY_MAX		16384
+#define IDEMPOTENCY_KEY_MAX	255
+
+static const char * const task_priorities[] = {
+	"low", "medium", "high", "urgent", NULL
+};
+static const char * const task_recurrences[] = {
+	"daily", "weekly", "monthly", NULL
+};
+
+/* The body of POST, PUT and PATCH; PATCH requires nothing. */
+static const struct field_spec task_fields[] = {
+	{ "title", FIELD_STRING, 1, 0, 1, 200, NULL },
+	{ "description", FIELD_STRING, 0, 0, 0, 4000, NULL },
+	{ "completed", FIELD_BOOL, 0, 0, 0, 0, NULL },
+	{ "priority", FIELD_ENUM, 0, 0, 0, 0, task_priorities },
+	{ "due_at", FIELD_DATETIME, 0, 1, 0, 0, NULL },
+	{ "remind_at", FIELD_DATETIME, 0, 1, 0, 0, NULL },
+	{ "recurrence", FIELD_ENUM, 0, 1, 0, 0, task_recurrences },
+	{ "tags", FIELD_TAGS, 0, 0, 0, 10, NULL },
+};
+#define TASK_NFIELDS	(sizeof(task_fields) / sizeof(task_fields[0]))
+
+/*
+ * Sort keys from an allow-list: the ORDER BY, the keyset condition after a
+ * cursor ($11 value, $12 id), and the cursor value of a row. Nulls of
+ * due_at sort last both ways; ties are broken by id.
+ */
+static const struct task_sort {
+	const char		*key;
+	const char		*order;
+	const char		*after;
+	const char		*value;
+	enum cursor_kind	kind;
+} task_sorts[] = {
+	{ "created_at", "t.created_at ASC, t.id ASC",
+	  "(t.created_at, t.id) > ($11::timestamptz, $12::uuid)",
+	  "api_ts_exact(t.created_at)", CURSOR_TIME },
+	{ "-created_at", "t.created_at DESC, t.id DESC",
+	  "(t.created_at, t.id) < ($11::timestamptz, $12::uuid)",
+	  "api_ts_exact(t.created_at)", CURSOR_TIME },
+	{ "updated_at", "t.updated_at ASC, t.id ASC",
+	  "(t.updated_at, t.id) > ($11::timestamptz, $12::uuid)",
+	  "api_ts_exact(t.updated_at)", CURSOR_TIME },
+	{ "-updated_at", "t.updated_at DESC, t.id DESC",
+	  "(t.updated_at, t.id) < ($11::timestamptz, $12::uuid)",
+	  "api_ts_exact(t.updated_at)", CURSOR_TIME },
+	{ "priority", "t.priority ASC, t.id ASC",
+	  "(t.priority, t.id) > ($11::task_priority, $12::uuid)",
+	  "t.priority::text", CURSOR_PRIORITY },
+	{ "-priority", "t.priority DESC, t.id DESC",
+	  "(t.priority, t.id) < ($11::task_priority, $12::uuid)",
+	  "t.priority::text", CURSOR_PRIORITY },
+	{ "title", "t.title ASC, t.id ASC",
+	  "(t.title, t.id) > ($11::text, $12::uuid)",
+	  "t.title", CURSOR_TEXT },
+	{ "-title", "t.title DESC, t.id DESC",
+	  "(t.title, t.id) < ($11::text, $12::uuid)",
+	  "t.title", CURSOR_TEXT },
+	{ "due_at", "t.due_at ASC NULLS LAST, t.id ASC",
+	  "CASE WHEN $11::timestamptz IS NULL THEN t.due_at IS NULL AND "
+	  "t.id > $12::uuid ELSE t.due_at > $11::timestamptz OR "
+	  "(t.due_at = $11::timestamptz AND t.id > $12::uuid) OR "
+	  "t.due_at IS NULL END",
+	  "api_ts_exact(t.due_at)", CURSOR_TIME_NULL },
+	{ "-due_at", "t.due_at DESC NULLS LAST, t.id DESC",
+	  "CASE WHEN $11::timestamptz IS NULL THEN t.due_at IS NULL AND "
+	  "t.id < $12::uuid ELSE t.due_at < $11::timestamptz OR "
+	  "(t.due_at = $11::timestamptz AND t.id < $12::uuid) OR "
+	  "t.due_at IS NULL END",
+	  "api_ts_exact(t.due_at)", CURSOR_TIME_NULL },
+};
+
+/* What a handler keeps between its calls (one per database answer). */
+struct task_call {
+	char		id[37];
+	char		*sql;
+	char		*body;		/* normalized jsonb text */
+	char		*params[12];
+	int		nparams;
+	int		if_match_set;
+	char		if_match[16];
+	int		idempotent;
+};
+
+static struct task_call	*task_call(struct http_request *,
+			    struct request_ctx *);
+static void		 task_call_free(void *);
+static int		 task_route(struct http_request *, struct request_ctx *,
+			    char *);
+static int		 task_body(struct http_request *, int, char **);
+static int		 task_if_match(struct http_request *,
+			    struct task_call *);
+static int		 tasks_list(struct http_request *, struct request_ctx *);
+static int		 tasks_create(struct http_request *,
+			    struct request_ctx *);
+static int		 task_get(struct http_request *, struct request_ctx *);
+static int		 task_update(struct http_request *,
+			    struct request_ctx *, int);
+static int		 task_delete(struct http_request *,
+			    struct request_ctx *);
+static int		 task_answer(struct http_request *, int, int);
+static int		 task_run(struct http_request *, struct task_call *);
+static int		 list_args(struct http_request *, struct task_call *,
+			    const struct task_sort **);
+
+int
+page_tasks(struct http_request *req)
+{
+	struct request_ctx	*ctx;
+
+	ctx = request_begin(req);
+	if (!task_route(req, ctx, NULL))
+		return (KORE_RESULT_OK);
+
+	if (req->method == HTTP_METHOD_POST)
+		return (tasks_create(req, ctx));
+	return (tasks_list(req, ctx));
+}
+
+int
+page_task(struct http_request *req)
+{
+	struct request_ctx	*ctx;
+
+	ctx = request_begin(req);
+	if (!task_route(req, ctx, task_call(req, ctx)->id))
+		return (KORE_RESULT_OK);
+
+	switch (req->method) {
+	case HTTP_METHOD_PUT:
+		return (task_update(req, ctx, 1));
+	case HTTP_METHOD_PATCH:
+		return (task_update(req, ctx, 0));
+	case HTTP_METHOD_DELETE:
+		return (task_delete(req, ctx));
+	default:
+		return (task_get(req, ctx));
+	}
+}
+
+int
+page_task_complete(struct http_request *req)
+{
+	struct request_ctx	*ctx;
+	struct task_call	*c;
+
+	ctx = request_begin(req);
+	c = task_call(req, ctx);
+	if (!task_route(req, ctx, c->id))
+		return (KORE_RESULT_OK);
+
+	if (c->sql == NULL) {
+		if (!task_if_match(req, c))
+			return (KORE_RESULT_OK);
+		c->sql = kore_strdup(SQL_TASK_COMPLETE);
+		c->params[0] = kore_strdup(ctx->user_id);
+		c->params[1] = kore_strdup(c->id);
+		c->params[2] = c->if_match_set ? kore_strdup(c->if_match) :
+		    NULL;
+		c->nparams = 3;
+	}
+
+	switch (task_run(req, c)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	if (db_value(req, 0, "next_id") != NULL &&
+	    !db_is_null(req, 0, "next_id"))
+		http_response_header(req, "x-next-task-id",
+		    db_value(req, 0, "next_id"));
+
+	return (task_answer(req, HTTP_STATUS_OK, 1));
+}
+
+int
+page_tags(struct http_request *req)
+{
+	struct request_ctx	*ctx;
+	const char		*params[1], *body;
+
+	ctx = request_begin(req);
+	params[0] = ctx->user_id;
+
+	switch (db_query(req, SQL_TAGS, 1, params)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	body = db_value(req, 0, "body");
+	return (http_json(req, HTTP_STATUS_OK, body, strlen(body)));
+}
+
+static int
+tasks_list(struct http_request *req, struct request_ctx *ctx)
+{
+	struct task_call	*c;
+	const struct task_sort	*sort;
+	const char		*body;
+	size_t			len;
+
+	c = task_call(req, ctx);
+	if (c->sql == NULL) {
+		if (!list_args(req, c, &sort))
+			return (KORE_RESULT_OK);
+
+		len = strlen(SQL_TASK_LIST_FMT) + 4 * strlen(sort->order) +
+		    strlen(sort->after) + strlen(sort->key) +
+		    strlen(sort->value) + 1;
+		c->sql = kore_malloc(len);
+		(void)snprintf(c->sql, len, SQL_TASK_LIST_FMT, sort->after,
+		    sort->order, sort->order, sort->order, sort->key,
+		    sort->value, sort->order);
+		c->params[0] = kore_strdup(ctx->user_id);
+		c->nparams = 12;
+	}
+
+	switch (task_run(req, c)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	body = db_value(req, 0, "body");
+	return (http_json(req, HTTP_STATUS_OK, body, strlen(body)));
+}
+
+/*
+ * The list's query parameters: validated by kore.conf's validators (a bad
+ * value is a 422 from query_parse), then combined here.
+ */
+static int
+list_args(struct http_request *req, struct task_call *c,
+    const struct task_sort **sortp)
+{
+	struct validation_errors	errs;
+	struct http_arg			*arg;
+	struct cursor			cur;
+	const struct task_sort		*sort;
+	const char			*v, *sortkey;
+	char				tags[TAGS_LITERAL_MAX], when[RFC3339_BUF];
+	json_t				*tag_list, *norm;
+	size_t				i;
+	long				limit, offset;
+	int64_t				secs;
+	int				usec;
+
+	validation_init(&errs);
+	(void)query_parse(req, &errs);
+
+	(void)query_long(req, "limit", 20, &limit);
+	(void)query_long(req, "offset", 0, &offset);
+	if ((sortkey = query_string(req, "sort")) == NULL)
+		sortkey = "-created_at";
+
+	sort = NULL;
+	for (i = 0; i < sizeof(task_sorts) / sizeof(task_sorts[0]); i++) {
+		if (!strcmp(task_sorts[i].key, sortkey))
+			sort = &task_sorts[i];
+	}
+	if (sort == NULL)
+		sort = &task_sorts[1];
+
+	if ((v = query_string(req, "completed")) != NULL)
+		c->params[1] = kore_strdup(v);
+	if ((v = query_string(req, "priority")) != NULL)
+		c->params[2] = kore_strdup(v);
+
+	/* tag is repeatable: every one given must match. */
+	tag_list = json_array();
+	TAILQ_FOREACH(arg, &req->arguments, list) {
+		if (!strcmp(arg->name, "tag"))
+			json_array_append_new(tag_list,
+			    json_string(arg->s_value));
+	}
+	if (json_array_size(tag_list) > 10) {
+		validation_add(&errs, "too_long", "query", "tag",
+		    "List should have at most 10 items", NULL, NULL);
+	} else if (json_array_size(tag_list) > 0) {
+		norm = tags_normalize(tag_list);
+		if (tags_literal(norm, tags, sizeof(tags)))
+			c->params[3] = kore_strdup(tags);
+		json_decref(norm);
+	}
+	json_decref(tag_list);
+
+	if ((v = query_string(req, "due_before")) != NULL) {
+		if (rfc3339_parse(v, &secs, &usec)) {
+			rfc3339_format(secs, usec, when, sizeof(when));
+			c->params[4] = kore_strdup(when);
+		} else {
+			validation_add(&errs, "datetime_parsing", "query",
+			    "due_before", "Input should be a valid datetime in "
+			    "RFC 3339 format", json_string(v), NULL);
+		}
+	}
+	if ((v = query_string(req, "due_after")) != NULL) {
+		if (rfc3339_parse(v, &secs, &usec)) {
+			rfc3339_format(secs, usec, when, sizeof(when));
+			c->params[5] = kore_strdup(when);
+		} else {
+			validation_add(&errs, "datetime_parsing", "query",
+			    "due_after", "Input should be a valid datetime in "
+			    "RFC 3339 format", json_string(v), NULL);
+		}
+	}
+	if ((v = query_string(req, "overdue")) != NULL)
+		c->params[6] = kore_strdup(v);
+	if ((v = query_string(req, "q")) != NULL) {
+		if (utf8_length(v) > 200) {
+			validation_add(&errs, "string_too_long", "query", "q",
+			    "String should have at most 200 characters",
+			    json_string(v), json_pack("{s:i}", "max_length",
+			    200));
+		} else {
+			c->params[7] = kore_strdup(v);
+		}
+	}
+
+	if ((v = query_string(req, "cursor")) != NULL) {
+		if (http_argument_get_string(req, "offset", &c->params[9])) {
+			c->params[9] = NULL;
+			validation_add(&errs, "value_error", "query", "cursor",
+			    "Value error, use either cursor or offset, not both",
+			    json_string(v), NULL);
+		} else if (!cursor_decode(v, sort->key, sort->kind, &cur)) {
+			validation_add(&errs, "value_error", "query", "cursor",
+			    "Value error, invalid cursor for this sort",
+			    json_string(v), NULL);
+		} else {
+			c->params[10] = cur.value_null ? NULL :
+			    kore_strdup(cur.value);
+			c->params[11] = kore_strdup(cur.id);
+			offset = 0;
+		}
+	}
+
+	if (validation_count(&errs) > 0) {
+		http_error_validation(req, &errs);
+		validation_cleanup(&errs);
+		return (0);
+	}
+	validation_cleanup(&errs);
+
+	c->params[8] = kore_malloc(24);
+	(void)snprintf(c->params[8], 24, "%ld", limit);
+	c->params[9] = kore_malloc(24);
+	(void)snprintf(c->params[9], 24, "%ld", offset);
+
+	*sortp = sort;
+	return (1);
+}
+
+static int
+tasks_create(struct http_request *req, struct request_ctx *ctx)
+{
+	struct validation_errors	errs;
+	struct task_call		*c;
+	const char			*key, *outcome, *data;
+	char				hash[65], location[128];
+	size_t				i, len;
+
+	c = task_call(req, ctx);
+	if (c->sql == NULL) {
+		key = NULL;
+		if (http_request_header(req, "idempotency-key", &key)) {
+			for (i = 0; key[i] != '\0'; i++) {
+				if (key[i] < 0x21 || key[i] > 0x7e)
+					break;
+			}
+			if (i == 0 || key[i] != '\0' ||
+			    i > IDEMPOTENCY_KEY_MAX) {
+				validation_init(&errs);
+				validation_add(&errs, "value_error", "header",
+				    "idempotency-key", "Value error, 1 to 255 "
+				    "visible ASCII characters", json_string(key),
+				    NULL);
+				http_error_validation(req, &errs);
+				validation_cleanup(&errs);
+				return (KORE_RESULT_OK);
+			}
+		}
+
+		if (!task_body(req, 1, &c->body))
+			return (KORE_RESULT_OK);
+
+		c->params[0] = kore_strdup(ctx->user_id);
+		c->params[1] = kore_strdup(c->body);
+		c->nparams = 2;
+		if (key != NULL) {
+			request_body(req, &data, &len);
+			sha256_hex(data, len, hash);
+			c->params[2] = kore_strdup(key);
+			c->params[3] = kore_strdup(hash);
+			c->nparams = 4;
+			c->idempotent = 1;
+			c->sql = kore_strdup(SQL_TASK_POST_IDEMPOTENT);
+		} else {
+			c->sql = kore_strdup(SQL_TASK_POST);
+		}
+	}
+
+	switch (task_run(req, c)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	/* No row: the same key is being used by a request still running. */
+	if (db_rows(req) == 0) {
+		return (http_error(req, HTTP_STATUS_CONFLICT, "A request with "
+		    "this Idempotency-Key is in progress; retry later"));
+	}
+
+	outcome = db_value(req, 0, "outcome");
+	if (!strcmp(outcome, "conflict")) {
+		validation_init(&errs);
+		validation_add(&errs, "idempotency_key_reused", "header",
+		    "idempotency-key", "This Idempotency-Key was used with a "
+		    "different request body", json_string(c->params[2]), NULL);
+		http_error_validation(req, &errs);
+		validation_cleanup(&errs);
+		return (KORE_RESULT_OK);
+	}
+	if (db_is_null(req, 0, "id")) {
+		return (http_error(req, HTTP_STATUS_CONFLICT, "The task this "
+		    "Idempotency-Key created no longer exists"));
+	}
+	if (!strcmp(outcome, "replayed"))
+		http_response_header(req, "idempotent-replayed", "true");
+
+	(void)snprintf(location, sizeof(location), "/api/v1/tasks/%s",
+	    db_value(req, 0, "id"));
+	http_response_header(req, "location", location);
+
+	return (task_answer(req, HTTP_STATUS_CREATED, 0));
+}
+
+static int
+task_get(struct http_request *req, struct request_ctx *ctx)
+{
+	struct task_call	*c;
+	const char		*inm;
+
+	c = task_call(req, ctx);
+	if (c->sql == NULL) {
+		c->sql = kore_strdup(SQL_TASK_GET);
+		c->params[0] = kore_strdup(ctx->user_id);
+		c->params[1] = kore_strdup(c->id);
+		c->nparams = 2;
+	}
+
+	switch (task_run(req, c)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	if (db_rows(req) == 0)
+		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
+
+	if (http_request_header(req, "if-none-match", &inm) &&
+	    (!strcmp(inm, db_value(req, 0, "etag")) || !strcmp(inm, "*"))) {
+		http_response_header(req, "etag", db_value(req, 0, "etag"));
+		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		return (KORE_RESULT_OK);
+	}
+
+	return (task_answer(req, HTTP_STATUS_OK, 0));
+}
+
+/* PUT (replace: every writable field, defaults for absent ones) or PATCH. */
+static int
+task_update(struct http_request *req, struct request_ctx *ctx, int replace)
+{
+	struct validation_errors	errs;
+	struct task_call		*c;
+
+	c = task_call(req, ctx);
+	if (c->sql == NULL) {
+		if (!task_if_match(req, c))
+			return (KORE_RESULT_OK);
+		if (!task_body(req, replace, &c->body))
+			return (KORE_RESULT_OK);
+		c->sql = kore_strdup(SQL_TASK_UPDATE);
+		c->params[0] = kore_strdup(ctx->user_id);
+		c->params[1] = kore_strdup(c->id);
+		c->params[2] = kore_strdup(c->body);
+		c->params[3] = c->if_match_set ? kore_strdup(c->if_match) :
+		    NULL;
+		c->nparams = 4;
+	}
+
+	switch (task_run(req, c)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	if (db_is_null(req, 0, "current"))
+		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
+	if (strcmp(db_value(req, 0, "valid"), "t")) {
+		validation_init(&errs);
+		validation_add(&errs, "value_error", "body", "recurrence",
+		    "Value error, a recurring task needs a due_at", NULL, NULL);
+		http_error_validation(req, &errs);
+		validation_cleanup(&errs);
+		return (KORE_RESULT_OK);
+	}
+
+	return (task_answer(req, HTTP_STATUS_OK, 1));
+}
+
+static int
+task_delete(struct http_request *req, struct request_ctx *ctx)
+{
+	struct task_call	*c;
+
+	c = task_call(req, ctx);
+	if (c->sql == NULL) {
+		if (!task_if_match(req, c))
+			return (KORE_RESULT_OK);
+		c->sql = kore_strdup(SQL_TASK_DELETE);
+		c->params[0] = kore_strdup(ctx->user_id);
+		c->params[1] = kore_strdup(c->id);
+		c->params[2] = c->if_match_set ? kore_strdup(c->if_match) :
+		    NULL;
+		c->nparams = 3;
+	}
+
+	switch (task_run(req, c)) {
+	case DB_PENDING:
+		return (KORE_RESULT_RETRY);
+	case DB_OK:
+		break;
+	default:
+		return (db_error_response(req));
+	}
+
+	if (db_is_null(req, 0, "current"))
+		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
+	if (!strcmp(db_value(req, 0, "deleted"), "0")) {
+		return (http_error(req, HTTP_STATUS_PRECONDITION_FAILED,
+		    "The task changed since you read it (ETag mismatch)"));
+	}
+
+	http_response(req, HTTP_STATUS_NO_CONTENT, NULL, 0);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Answers the statement's task: "body" and "etag". With conditional set,
+ * a missing body after an existing "current" version means If-Match lost.
+ */
+static int
+task_answer(struct http_request *req, int status, int conditional)
+{
+	const char	*body;
+
+	if (conditional && !db_is_null(req, 0, "current") &&
+	    db_is_null(req, 0, "body")) {
+		return (http_error(req, HTTP_STATUS_PRECONDITION_FAILED,
+		    "The task changed since you read it (ETag mismatch)"));
+	}
+	if (db_rows(req) == 0 || db_is_null(req, 0, "body"))
+		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
+
+	http_response_header(req, "etag", db_value(req, 0, "etag"));
+	body = db_value(req, 0, "body");
+	return (http_json(req, status, body, strlen(body)));
+}
+
+static int
+task_run(struct http_request *req, struct task_call *c)
+{
+	const char	*params[12];
+	int		i;
+
+	for (i = 0; i < c->nparams; i++)
+		params[i] = c->params[i];
+	return (db_query(req, c->sql, c->nparams, params));
+}
+
+/*
+ * Checks the route: on the compatibility routes the first group is a user
+ * id that must be the caller's own (403 otherwise). id, when given, gets
+ * the task id (the route's last group). Returns 0 after answering.
+ */
+static int
+task_route(struct http_request *req, struct request_ctx *ctx, char *id)
+{
+	char	user[256];
+	int	group;
+
+	group = 1;
+	if (strncmp(req->hdlr->path, "^/api/v1/", 9) &&
+	    strcmp(req->hdlr->path, "/api/v1/tasks")) {
+		if (!path_capture(req, 1, user, sizeof(user)) ||
+		    strcmp(user, ctx->user_id)) {
+			http_error(req, HTTP_STATUS_FORBIDDEN,
+			    "Not enough permissions");
+			return (0);
+		}
+		group = 2;
+	}
+
+	if (id != NULL && id[0] == '\0' &&
+	    !path_capture(req, group, id, 37)) {
+		http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found");
+		return (0);
+	}
+
+	return (1);
+}
+
+/*
+ * Parses and checks a task body into normalized jsonb text: datetimes in
+ * UTC, tags lower-cased and merged, unknown and read-only fields dropped.
+ * full: every writable field present (POST, PUT), defaults for absent.
+ */
+static int
+task_body(struct http_request *req, int full, char **out)
+{
+	struct validation_errors	errs;
+	struct field_spec		specs[TASK_NFIELDS];
+	const char			*ctype, *data;
+	size_t				len;
+	char				buf[RFC3339_BUF];
+	json_t				*body, *norm, *v;
+	size_t				i;
+
+	validation_init(&errs);
+	if (!http_request_header(req, "content-type", &ctype))
+		ctype = NULL;
+
+	request_body(req, &data, &len);
+	switch (body_parse(ctype, data, len, &body, &errs)) {
+	case BODY_UNSUPPORTED_MEDIA:
+		validation_cleanup(&errs);
+		http_error(req, HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+		    "Content-Type must be application/json");
+		return (0);
+	case BODY_INVALID:
+		http_error_validation(req, &errs);
+		validation_cleanup(&errs);
+		return (0);
+	default:
+		break;
+	}
+
+	memcpy(specs, task_fields, sizeof(specs));
+	if (!full) {
+		for (i = 0; i < TASK_NFIELDS; i++)
+			specs[i].required = 0;
+	}
+	(void)fields_check(body, specs, TASK_NFIELDS, &errs);
+
+	/* Checkable from the body alone on a full write. */
+	v = json_object_get(body, "recurrence");
+	if (full && v != NULL && json_is_string(v) &&
+	    (json_object_get(body, "due_at") == NULL ||
+	    json_is_null(json_object_get(body, "due_at")))) {
+		validation_add(&errs, "value_error", "body", "recurrence",
+		    "Value error, a recurring task needs a due_at",
+		    json_incref(v), NULL);
+	}
+
+	if (validation_count(&errs) > 0) {
+		json_decref(body);
+		http_error_validation(req, &errs);
+		validation_cleanup(&errs);
+		return (0);
+	}
+	validation_cleanup(&errs);
+
+	norm = json_object();
+	for (i = 0; i < TASK_NFIELDS; i++) {
+		v = json_object_get(body, task_fields[i].name);
+		if (v == NULL)
+			continue;
+		if (json_is_null(v)) {
+			json_object_set_new(norm, task_fields[i].name,
+			    json_null());
+		} else if (task_fields[i].type == FIELD_DATETIME) {
+			(void)fields_datetime(v, buf, sizeof(buf));
+			json_object_set_new(norm, task_fields[i].name,
+			    json_string(buf));
+		} else if (task_fields[i].type == FIELD_TAGS) {
+			json_object_set_new(norm, "tags", tags_normalize(v));
+		} else {
+			json_object_set(norm, task_fields[i].name, v);
+		}
+	}
+
+	/* PUT replaces: absent writable fields take their defaults. */
+	if (full) {
+		if (json_object_get(norm, "description") == NULL)
+			json_object_set_new(norm, "description", json_string(""));
+		if (json_object_get(norm, "completed") == NULL)
+			json_object_set_new(norm, "completed", json_false());
+		if (json_object_get(norm, "priority") == NULL)
+			json_object_set_new(norm, "priority",
+			    json_string("medium"));
+		if (json_object_get(norm, "due_at") == NULL)
+			json_object_set_new(norm, "due_at", json_null());
+		if (json_object_get(norm, "remind_at") == NULL)
+			json_object_set_new(norm, "remind_at", json_null());
+		if (json_object_get(norm, "recurrence") == NULL)
+			json_object_set_new(norm, "recurrence", json_null());
+		if (json_object_get(norm, "tags") == NULL)
+			json_object_set_new(norm, "tags", json_array());
+	}
+
+	*out = json_dumps(norm, JSON_COMPACT);
+	json_decref(norm);
+	json_decref(body);
+
+	return (*out != NULL);
+}
+
+/*
+ * If-Match: our ETags are "N" (the row version). "*" matches any existing
+ * task; anything else that is not one of ours can never match: 412.
+ */
+static int
+task_if_match(struct http_request *req, struct task_call *c)
+{
+	const char	*v;
+	char		*ep;
+	long		n;
+
+	if (!http_request_header(req, "if-match", &v) || !strcmp(v, "*"))
+		return (1);
+
+	if (!strncmp(v, "W/", 2))
+		v += 2;
+	if (v[0] == '"') {
+		n = strtol(v + 1, &ep, 10);
+		if (ep != v + 1 && ep[0] == '"' && ep[1] == '\0' && n > 0 &&
+		    n < 2147483647) {
+			(void)snprintf(c->if_match, sizeof(c->if_match), "%ld",
+			    n);
+			c->if_match_set = 1;
+			return (1);
+		}
+	}
+
+	http_error(req, HTTP_STATUS_PRECONDITION_FAILED,
+	    "The task changed since you read it (ETag mismatch)");
+	return (0);
+}
+
+static struct task_call *
+task_call(struct http_request *req, struct request_ctx *ctx)
+{
+	if (ctx->state == NULL) {
+		ctx->state = kore_calloc(1, sizeof(struct task_call));
+		ctx->state_free = task_call_free;
+	}
+	return (ctx->state);
+}
+
+static void
+task_call_free(void *arg)
+{
+	struct task_call	*c = arg;
+	size_t			i;
+
+	kore_free(c->sql);
+	free(c->body);
+	for (i = 0; i < sizeof(c->params) / sizeof(c->params[0]); i++)
+		kore_free(c->params[i]);
+	kore_free(c);
+}
