@@ -1,0 +1,135 @@
+// Query plans of the real statements: with 100,000 tasks of other users in
+// the table, every task list the server runs (default, each filter, q, each
+// sort) uses indexes, and a list is one statement whatever its length.
+// PostgreSQL's auto_explain logs the plan of each statement the server's
+// own connections run; the test reads them from the cluster's log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, request, psql, createDatabase } from './harness.mjs';
+
+const secret = 'plans-test-shared-secret-0123456789';
+const user = 'plan-user';
+const logFile = path.join(process.env.TEST_PGDATA, 'server.log');
+let srv;
+let token;
+
+function mint(sub) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, email: `${sub}@example.com`, name: sub, role: 'user', iat: now, exp: now + 3600 })}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+// The plans auto_explain logged since offset, for statements on tasks.
+function plansSince(offset) {
+  const text = readFileSync(logFile, 'utf8').slice(offset);
+  const plans = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/LOG:\s+duration: .* plan:/.test(lines[i])) continue;
+    const body = [];
+    for (i++; i < lines.length && /^\s/.test(lines[i]); i++) body.push(lines[i]);
+    i--;
+    plans.push(JSON.parse(body.join('\n')));
+  }
+  return plans;
+}
+
+function nodes(plan, out = []) {
+  out.push(plan);
+  for (const p of plan.Plans || []) nodes(p, out);
+  return out;
+}
+
+async function listPlans(query) {
+  const offset = statSync(logFile).size;
+  const r = await request(srv, `/api/v1/tasks${query}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200, r.text);
+  // auto_explain writes when the statement ends; give the log a moment.
+  for (let i = 0; i < 20; i++) {
+    const plans = plansSince(offset).filter((p) => /FROM tasks t WHERE/.test(p['Query Text']));
+    if (plans.length > 0) return { plans, body: r.json };
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`no plan logged for ${query}`);
+}
+
+before(async () => {
+  const base = createDatabase('plans');
+  const opts = encodeURIComponent('-c session_preload_libraries=auto_explain '
+    + '-c auto_explain.log_min_duration=0 -c auto_explain.log_format=json');
+  srv = await startServer({ env: { DATABASE_URL: `${base}&options=${opts}`, BETTER_AUTH_SECRET: secret } });
+  token = mint(user);
+  // The first request creates the user's row (just in time).
+  assert.equal((await request(srv, '/api/v1/tags', { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  psql(`
+    INSERT INTO users (id, email) SELECT 'other-' || g, 'o' || g || '@example.com' FROM generate_series(1, 1000) g;
+    INSERT INTO tasks (user_id, title, description, priority, due_at, tags, completed, completed_at)
+      SELECT 'other-' || (g % 1000 + 1), 'task ' || g || ' milk', 'about bread ' || g,
+        (ARRAY['low','medium','high','urgent'])[g % 4 + 1]::task_priority,
+        CASE WHEN g % 3 = 0 THEN NULL ELSE now() + (g % 50 - 25) * interval '1 day' END,
+        ARRAY['t' || (g % 20), 'work'], g % 5 = 0, CASE WHEN g % 5 = 0 THEN now() END
+      FROM generate_series(1, 100000) g;
+    INSERT INTO tasks (user_id, title, description, priority, due_at, tags)
+      SELECT '${user}', 'mine ' || g || CASE WHEN g % 10 = 0 THEN ' milk' ELSE '' END, 'text ' || g,
+        (ARRAY['low','medium','high','urgent'])[g % 4 + 1]::task_priority,
+        CASE WHEN g % 4 = 0 THEN NULL ELSE now() + (g % 40 - 20) * interval '1 day' END,
+        CASE WHEN g % 2 = 0 THEN ARRAY['home'] ELSE ARRAY['work', 'home'] END
+      FROM generate_series(1, 300) g;
+    INSERT INTO tasks (user_id, title) SELECT '${user}', 'zebra crossing ' || g FROM generate_series(1, 3) g;
+    ANALYZE users; ANALYZE tasks;`, 'plans');
+});
+
+after(async () => { await srv?.stop(); });
+
+const lists = [
+  ['default list', ''],
+  ['completed filter', '?completed=false'],
+  ['priority filter', '?priority=high'],
+  ['tag filter', '?tag=work'],
+  ['two tags', '?tag=work&tag=home'],
+  ['due_before', `?due_before=${encodeURIComponent(new Date(Date.now() + 5 * 864e5).toISOString())}`],
+  ['due_after', `?due_after=${encodeURIComponent(new Date(Date.now() - 5 * 864e5).toISOString())}`],
+  ['overdue', '?overdue=true'],
+  ['q, a common word', '?q=milk'],
+  ['q, a rare word', '?q=zebra'],
+];
+for (const key of ['created_at', 'updated_at', 'due_at', 'priority', 'title']) {
+  lists.push([`sort ${key}`, `?sort=${key}`]);
+  lists.push([`sort -${key}`, `?sort=-${key}`]);
+}
+
+for (const [name, query] of lists) {
+  test(`${name}: no sequential scan of tasks`, async () => {
+    const { plans } = await listPlans(query);
+    assert.equal(plans.length, 1, 'one statement per list');
+    const all = nodes(plans[0].Plan);
+    const onTasks = all.filter((n) => n['Relation Name'] === 'tasks');
+    assert.ok(onTasks.length > 0, 'the plan reads tasks');
+    for (const n of onTasks) {
+      assert.notEqual(n['Node Type'], 'Seq Scan', `${name}: ${JSON.stringify(n).slice(0, 300)}`);
+    }
+    const indexes = all.map((n) => n['Index Name']).filter(Boolean);
+    assert.ok(indexes.some((i) => i.startsWith('tasks_')), `${name}: indexes ${indexes}`);
+    if (query.startsWith('?q=')) {
+      // Full-text matching, never a LIKE scan.
+      assert.match(JSON.stringify(plans[0].Plan), /@@/);
+    }
+    // A rare word is found through the GIN index, not by reading the
+    // user's rows one by one.
+    if (query === '?q=zebra') assert.ok(indexes.includes('tasks_search_idx'), `q uses the GIN index: ${indexes}`);
+  });
+}
+
+test('a list is one statement whatever its length', async () => {
+  const small = await listPlans('?limit=1');
+  const large = await listPlans('?limit=100');
+  assert.equal(small.plans.length, 1);
+  assert.equal(large.plans.length, 1);
+  assert.equal(large.body.items.length, 100);
+  assert.equal(large.body.total, 303);
+  assert.ok(large.body.items.every((t) => Array.isArray(t.tags) && t.tags.length > 0));
+});
