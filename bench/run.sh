@@ -81,6 +81,22 @@ token=$(node bench/mint-token.mjs "$secret" bench-user)
 auth="Authorization: Bearer $token"
 curl -sk -H "$auth" "https://127.0.0.1:$port/api/v1/users/me" >/dev/null
 
+# SPEC's data set: one user with 200 tagged tasks.
+psql "$dburl" -Xq -v ON_ERROR_STOP=1 -c "
+    INSERT INTO tasks (user_id, title, description, priority, due_at, tags)
+    SELECT 'bench-user', 'Task ' || g, 'Description of task ' || g,
+        (ARRAY['low','medium','high','urgent'])[g % 4 + 1]::task_priority,
+        now() + g * interval '1 hour',
+        ARRAY['tag' || (g % 7), 'tag' || (g % 11), 'work']
+    FROM generate_series(1, 200) g;
+    ANALYZE tasks;"
+id=$(psql "$dburl" -XAtq -c "SELECT id FROM tasks WHERE user_id = 'bench-user' LIMIT 1")
+
+cc -std=c99 -D_GNU_SOURCE -Isrc -o "$work/print-sql" bench/print-sql.c \
+    src/tasks_sql.c
+"$work/print-sql" list > "$work/list.sql"
+"$work/print-sql" get > "$work/get.sql"
+
 run() {
 	name=$1
 	shift
@@ -98,8 +114,31 @@ printf '%-34s %10s %9s %9s %7s\n' endpoint req/s p50 p99 errors
 run "bare Kore handler (baseline)" "https://127.0.0.1:$bport/healthz"
 run "GET /healthz" "https://127.0.0.1:$port/healthz"
 run "GET /readyz (1 query)" "https://127.0.0.1:$port/readyz"
-run "GET /api/v1/users/me (auth+query)" -H "$auth" \
+run "GET /api/v1/users/me" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/users/me"
+run "GET /api/v1/tasks?limit=20" -H "$auth" \
+    "https://127.0.0.1:$port/api/v1/tasks?limit=20"
+run "GET /api/v1/tasks/{id}" -H "$auth" \
+    "https://127.0.0.1:$port/api/v1/tasks/$id"
+run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
+    "https://127.0.0.1:$port/api/v1/tasks"
+
+# PostgreSQL alone, 16 clients, extended protocol: our own statements and
+# SPEC's one-statement reference list. The POSTs above added rows; drop
+# them so every row counts the same 200 tasks.
+psql "$dburl" -Xq -c "DELETE FROM tasks WHERE title = 'bench task'; ANALYZE tasks;"
+pgrun() {
+	name=$1
+	shift
+	tps=$(pgbench -n -M extended -c 16 -j 2 -T "$secs" -D user=bench-user \
+	    -D id="$id" "$@" "$dburl" 2>&1 | awk '/^tps/ {print int($3)}')
+	printf '%-34s %10s\n' "$name" "$tps"
+}
+echo
+printf '%-34s %10s\n' "pgbench (16 clients)" "tps"
+pgrun "our list statement" -f "$work/list.sql"
+pgrun "reference one-statement list" -f bench/reference-list.sql
+pgrun "our single-task statement" -f "$work/get.sql"
 
 echo "server RSS after the runs (KiB, per process):"
 ps -o rss=,args= -C kore | awk '{print "  " $1 "  " $2 " " $3 " " $4}' | sort -rn | head -8

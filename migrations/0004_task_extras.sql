@@ -13,14 +13,15 @@ CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 ALTER TABLE tasks ADD COLUMN recurrence_day smallint
     CHECK (recurrence_day BETWEEN 1 AND 31);
 
--- The next due date of a recurring task (UTC calendar). Monthly moves to
--- the anchor day of the next month, clamped to that month's last day.
+-- The next due date of a recurring task, on the UTC calendar whatever the
+-- session's time zone. Monthly moves to the anchor day of the next month,
+-- clamped to that month's last day.
 CREATE FUNCTION api_next_due(due timestamptz, rule text, anchor_day int)
     RETURNS timestamptz
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     RETURN CASE rule
-        WHEN 'daily' THEN due + interval '1 day'
-        WHEN 'weekly' THEN due + interval '7 days'
+        WHEN 'daily' THEN ((due AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC'
+        WHEN 'weekly' THEN ((due AT TIME ZONE 'UTC') + interval '7 days') AT TIME ZONE 'UTC'
         WHEN 'monthly' THEN (
             SELECT (first_of_next + make_interval(days =>
                         least(coalesce(anchor_day, extract(day FROM due AT TIME ZONE 'UTC')::int),
@@ -31,14 +32,3 @@ CREATE FUNCTION api_next_due(due timestamptz, rule text, anchor_day int)
                   AS first_of_next) m)
     END;
 
--- The opaque keyset cursor: base64url of {"k": sort key, "v": value, "id"}.
--- Values are full precision (microseconds) so no row is skipped or repeated.
-CREATE FUNCTION api_cursor(sort_key text, val text, id uuid) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN translate(encode(convert_to(
-        json_build_object('k', sort_key, 'v', val, 'id', id)::text, 'UTF8'),
-        'base64'), E'+/=\n', '-_');
-
-CREATE FUNCTION api_ts_exact(ts timestamptz) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');

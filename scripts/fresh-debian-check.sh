@@ -278,7 +278,7 @@ copy_cas() {
 	[ $n -gt 0 ] || return 0
 	log "adding $n certificate authorities this host trusts"
 	env -i PATH=$CHROOT_PATH chroot "$root" update-ca-certificates \
-	    >/dev/null
+	    >/dev/null 2>&1
 }
 
 bind_mounts() {

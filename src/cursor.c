@@ -1,6 +1,6 @@
 /*
  * A cursor is base64url(JSON {"k": sort, "v": value, "id": uuid}), made by
- * the database (api_cursor). Decoding checks everything a client could
+ * task_cursor() (task_json.c). Decoding checks everything a client could
  * change: the sort it belongs to, the value's type, the id's form.
  */
 

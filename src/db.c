@@ -20,6 +20,8 @@
 #define DB_CALL_DONE	2
 #define DB_CALL_FAILED	3
 
+static int	db_run(struct http_request *, const char *, int,
+		    const char **, int);
 static int	db_finish(struct http_request *, struct db_call *);
 static int	db_fail(struct http_request *, struct db_call *, const char *);
 static int	db_conn_bad(struct db_call *);
@@ -27,6 +29,28 @@ static int	db_conn_bad(struct db_call *);
 int
 db_query(struct http_request *req, const char *query, int nparams,
     const char **params)
+{
+	return (db_run(req, query, nparams, params, 0));
+}
+
+/* Results in binary: the cheapest for the database to send. */
+int
+db_query_binary(struct http_request *req, const char *query, int nparams,
+    const char **params)
+{
+	return (db_run(req, query, nparams, params, 1));
+}
+
+/* The last answer, for readers that decode columns themselves. */
+PGresult *
+db_result(struct http_request *req)
+{
+	return (request_begin(req)->db.result);
+}
+
+static int
+db_run(struct http_request *req, const char *query, int nparams,
+    const char **params, int binary)
 {
 	struct request_ctx	*ctx;
 	struct db_call		*c;
@@ -62,7 +86,7 @@ db_query(struct http_request *req, const char *query, int nparams,
 		return (db_fail(req, c, c->sql.error));
 	}
 
-	if (!kore_pgsql_query_param_fields(&c->sql, query, 0, nparams,
+	if (!kore_pgsql_query_param_fields(&c->sql, query, binary, nparams,
 	    params, NULL, NULL)) {
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(req, c, c->sql.error));

@@ -35,6 +35,9 @@ struct db_call {
 
 int		 db_query(struct http_request *, const char *, int,
 		    const char **);
+int		 db_query_binary(struct http_request *, const char *, int,
+		    const char **);
+PGresult	*db_result(struct http_request *);
 void		 db_release(struct http_request *);
 int		 db_error_response(struct http_request *);
 int		 db_rows(struct http_request *);

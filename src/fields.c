@@ -41,7 +41,7 @@ body_parse(const char *content_type, const void *data, size_t len,
 		return (BODY_UNSUPPORTED_MEDIA);
 
 	body = json_loadb(data != NULL ? data : "", len,
-	    JSON_REJECT_DUPLICATES, &jerr);
+	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (body == NULL) {
 		(void)snprintf(msg, sizeof(msg), "JSON decode error");
 		validation_add(errs, "json_invalid", "body", NULL, msg,

@@ -23,6 +23,8 @@
 #include "query.h"
 #include "request.h"
 #include "rfc3339.h"
+#include "strbuf.h"
+#include "task_json.h"
 #include "tasks.h"
 #include "tasks_sql.h"
 
@@ -49,66 +51,20 @@ static const struct field_spec task_fields[] = {
 };
 #define TASK_NFIELDS	(sizeof(task_fields) / sizeof(task_fields[0]))
 
-/*
- * Sort keys from an allow-list: the ORDER BY, the keyset condition after a
- * cursor ($11 value, $12 id), and the cursor value of a row. Nulls of
- * due_at sort last both ways; ties are broken by id.
- */
-static const struct task_sort {
-	const char		*key;
-	const char		*order;
-	const char		*after;
-	const char		*value;
-	enum cursor_kind	kind;
-} task_sorts[] = {
-	{ "created_at", "t.created_at ASC, t.id ASC",
-	  "(t.created_at, t.id) > ($11::timestamptz, $12::uuid)",
-	  "api_ts_exact(t.created_at)", CURSOR_TIME },
-	{ "-created_at", "t.created_at DESC, t.id DESC",
-	  "(t.created_at, t.id) < ($11::timestamptz, $12::uuid)",
-	  "api_ts_exact(t.created_at)", CURSOR_TIME },
-	{ "updated_at", "t.updated_at ASC, t.id ASC",
-	  "(t.updated_at, t.id) > ($11::timestamptz, $12::uuid)",
-	  "api_ts_exact(t.updated_at)", CURSOR_TIME },
-	{ "-updated_at", "t.updated_at DESC, t.id DESC",
-	  "(t.updated_at, t.id) < ($11::timestamptz, $12::uuid)",
-	  "api_ts_exact(t.updated_at)", CURSOR_TIME },
-	{ "priority", "t.priority ASC, t.id ASC",
-	  "(t.priority, t.id) > ($11::task_priority, $12::uuid)",
-	  "t.priority::text", CURSOR_PRIORITY },
-	{ "-priority", "t.priority DESC, t.id DESC",
-	  "(t.priority, t.id) < ($11::task_priority, $12::uuid)",
-	  "t.priority::text", CURSOR_PRIORITY },
-	{ "title", "t.title ASC, t.id ASC",
-	  "(t.title, t.id) > ($11::text, $12::uuid)",
-	  "t.title", CURSOR_TEXT },
-	{ "-title", "t.title DESC, t.id DESC",
-	  "(t.title, t.id) < ($11::text, $12::uuid)",
-	  "t.title", CURSOR_TEXT },
-	{ "due_at", "t.due_at ASC NULLS LAST, t.id ASC",
-	  "CASE WHEN $11::timestamptz IS NULL THEN t.due_at IS NULL AND "
-	  "t.id > $12::uuid ELSE t.due_at > $11::timestamptz OR "
-	  "(t.due_at = $11::timestamptz AND t.id > $12::uuid) OR "
-	  "t.due_at IS NULL END",
-	  "api_ts_exact(t.due_at)", CURSOR_TIME_NULL },
-	{ "-due_at", "t.due_at DESC NULLS LAST, t.id DESC",
-	  "CASE WHEN $11::timestamptz IS NULL THEN t.due_at IS NULL AND "
-	  "t.id < $12::uuid ELSE t.due_at < $11::timestamptz OR "
-	  "(t.due_at = $11::timestamptz AND t.id < $12::uuid) OR "
-	  "t.due_at IS NULL END",
-	  "api_ts_exact(t.due_at)", CURSOR_TIME_NULL },
-};
-
 /* What a handler keeps between its calls (one per database answer). */
 struct task_call {
 	char		id[37];
 	char		*sql;
 	char		*body;		/* normalized jsonb text */
-	char		*params[12];
+	char		*params[TASK_LIST_PARAMS_MAX];	/* owned values */
+	const char	*args[TASK_LIST_PARAMS_MAX];	/* in statement order */
 	int		nparams;
 	int		if_match_set;
 	char		if_match[16];
 	int		idempotent;
+	const struct task_sort	*sort;		/* lists */
+	int		limit;
+	int		offset;
 };
 
 static struct task_call	*task_call(struct http_request *,
@@ -127,10 +83,12 @@ static int		 task_update(struct http_request *,
 			    struct request_ctx *, int);
 static int		 task_delete(struct http_request *,
 			    struct request_ctx *);
-static int		 task_answer(struct http_request *, int, int);
+static int		 task_answer(struct http_request *, int);
+static int		 tasks_list_answer(struct http_request *,
+			    struct task_call *);
 static int		 task_run(struct http_request *, struct task_call *);
 static int		 list_args(struct http_request *, struct task_call *,
-			    const struct task_sort **);
+			    struct task_list_query *);
 
 int
 page_tasks(struct http_request *req)
@@ -172,6 +130,7 @@ page_task_complete(struct http_request *req)
 {
 	struct request_ctx	*ctx;
 	struct task_call	*c;
+	char			next[37];
 
 	ctx = request_begin(req);
 	c = task_call(req, ctx);
@@ -198,12 +157,15 @@ page_task_complete(struct http_request *req)
 		return (db_error_response(req));
 	}
 
-	if (db_value(req, 0, "next_id") != NULL &&
-	    !db_is_null(req, 0, "next_id"))
-		http_response_header(req, "x-next-task-id",
-		    db_value(req, 0, "next_id"));
+	if (db_rows(req) == 0)
+		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
+	if (!db_is_null(req, 0, "next_id")) {
+		pg_uuid_text((const unsigned char *)db_value(req, 0,
+		    "next_id"), next);
+		http_response_header(req, "x-next-task-id", next);
+	}
 
-	return (task_answer(req, HTTP_STATUS_OK, 1));
+	return (task_answer(req, HTTP_STATUS_OK));
 }
 
 int
@@ -232,24 +194,24 @@ static int
 tasks_list(struct http_request *req, struct request_ctx *ctx)
 {
 	struct task_call	*c;
-	const struct task_sort	*sort;
-	const char		*body;
-	size_t			len;
+	struct task_list_query	lq;
+	char			*sql;
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
-		if (!list_args(req, c, &sort))
+		memset(&lq, 0, sizeof(lq));
+		c->params[0] = kore_strdup(ctx->user_id);
+		lq.user_id = c->params[0];
+		if (!list_args(req, c, &lq))
 			return (KORE_RESULT_OK);
 
-		len = strlen(SQL_TASK_LIST_FMT) + 4 * strlen(sort->order) +
-		    strlen(sort->after) + strlen(sort->key) +
-		    strlen(sort->value) + 1;
-		c->sql = kore_malloc(len);
-		(void)snprintf(c->sql, len, SQL_TASK_LIST_FMT, sort->after,
-		    sort->order, sort->order, sort->order, sort->key,
-		    sort->value, sort->order);
-		c->params[0] = kore_strdup(ctx->user_id);
-		c->nparams = 12;
+		if ((sql = tasks_list_sql(&lq, c->args, &c->nparams)) == NULL)
+			return (http_error_internal(req, "out of memory"));
+		c->sql = kore_strdup(sql);
+		free(sql);
+		c->sort = lq.sort;
+		c->limit = atoi(lq.limit);
+		c->offset = atoi(lq.offset);
 	}
 
 	switch (task_run(req, c)) {
@@ -261,8 +223,62 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
 		return (db_error_response(req));
 	}
 
-	body = db_value(req, 0, "body");
-	return (http_json(req, HTTP_STATUS_OK, body, strlen(body)));
+	return (tasks_list_answer(req, c));
+}
+
+/*
+ * The list envelope from the rows: a total on every row (one row with no
+ * task when the page is empty), then up to limit + 1 tasks, the extra one
+ * telling that a next page exists.
+ */
+static int
+tasks_list_answer(struct http_request *req, struct task_call *c)
+{
+	struct strbuf		b;
+	struct task_cols	cols;
+	PGresult		*res;
+	long long		total;
+	int			rows, shown, i;
+
+	res = db_result(req);
+	if (!task_cols_find(res, &cols) ||
+	    !pg_int(res, 0, PQfnumber(res, "total"), &total))
+		return (http_error_internal(req, "tasks: unexpected list row"));
+
+	rows = PQntuples(res);
+	if (rows == 1 && PQgetisnull(res, 0, cols.id))
+		rows = 0;
+	shown = rows > c->limit ? c->limit : rows;
+
+	strbuf_init(&b);
+	strbuf_str(&b, "{\"items\":[");
+	for (i = 0; i < shown; i++) {
+		if (i > 0)
+			strbuf_add(&b, ",", 1);
+		if (!task_json(&b, res, i, &cols)) {
+			strbuf_free(&b);
+			return (http_error_internal(req, "tasks: bad row"));
+		}
+	}
+	strbuf_printf(&b, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,"
+	    "\"next_cursor\":", total, c->limit, c->offset);
+	if (rows > c->limit) {
+		if (!task_cursor(&b, res, c->limit - 1, &cols, c->sort)) {
+			strbuf_free(&b);
+			return (http_error_internal(req, "tasks: cursor"));
+		}
+	} else {
+		strbuf_str(&b, "null");
+	}
+	strbuf_str(&b, "}");
+
+	if (strbuf_failed(&b)) {
+		strbuf_free(&b);
+		return (http_error_internal(req, "out of memory"));
+	}
+	http_json(req, HTTP_STATUS_OK, b.data, b.len);
+	strbuf_free(&b);
+	return (KORE_RESULT_OK);
 }
 
 /*
@@ -271,7 +287,7 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
  */
 static int
 list_args(struct http_request *req, struct task_call *c,
-    const struct task_sort **sortp)
+    struct task_list_query *lq)
 {
 	struct validation_errors	errs;
 	struct http_arg			*arg;
@@ -280,7 +296,6 @@ list_args(struct http_request *req, struct task_call *c,
 	const char			*v, *sortkey;
 	char				tags[TAGS_LITERAL_MAX], when[RFC3339_BUF];
 	json_t				*tag_list, *norm;
-	size_t				i;
 	long				limit, offset;
 	int64_t				secs;
 	int				usec;
@@ -293,18 +308,14 @@ list_args(struct http_request *req, struct task_call *c,
 	if ((sortkey = query_string(req, "sort")) == NULL)
 		sortkey = "-created_at";
 
-	sort = NULL;
-	for (i = 0; i < sizeof(task_sorts) / sizeof(task_sorts[0]); i++) {
-		if (!strcmp(task_sorts[i].key, sortkey))
-			sort = &task_sorts[i];
-	}
-	if (sort == NULL)
-		sort = &task_sorts[1];
+	/* kore.conf's validator and the allow-list agree on the keys. */
+	if ((sort = tasks_sort_find(sortkey)) == NULL)
+		sort = tasks_sort_find("-created_at");
 
-	if ((v = query_string(req, "completed")) != NULL)
-		c->params[1] = kore_strdup(v);
-	if ((v = query_string(req, "priority")) != NULL)
-		c->params[2] = kore_strdup(v);
+	lq->sort = sort;
+	lq->completed = query_string(req, "completed");
+	lq->priority = query_string(req, "priority");
+	lq->overdue = query_string(req, "overdue");
 
 	/* tag is repeatable: every one given must match. */
 	tag_list = json_array();
@@ -318,8 +329,10 @@ list_args(struct http_request *req, struct task_call *c,
 		    "List should have at most 10 items", NULL, NULL);
 	} else if (json_array_size(tag_list) > 0) {
 		norm = tags_normalize(tag_list);
-		if (tags_literal(norm, tags, sizeof(tags)))
-			c->params[3] = kore_strdup(tags);
+		if (tags_literal(norm, tags, sizeof(tags))) {
+			c->params[1] = kore_strdup(tags);
+			lq->tags = c->params[1];
+		}
 		json_decref(norm);
 	}
 	json_decref(tag_list);
@@ -327,7 +340,8 @@ list_args(struct http_request *req, struct task_call *c,
 	if ((v = query_string(req, "due_before")) != NULL) {
 		if (rfc3339_parse(v, &secs, &usec)) {
 			rfc3339_format(secs, usec, when, sizeof(when));
-			c->params[4] = kore_strdup(when);
+			c->params[2] = kore_strdup(when);
+			lq->due_before = c->params[2];
 		} else {
 			validation_add(&errs, "datetime_parsing", "query",
 			    "due_before", "Input should be a valid datetime in "
@@ -337,15 +351,14 @@ list_args(struct http_request *req, struct task_call *c,
 	if ((v = query_string(req, "due_after")) != NULL) {
 		if (rfc3339_parse(v, &secs, &usec)) {
 			rfc3339_format(secs, usec, when, sizeof(when));
-			c->params[5] = kore_strdup(when);
+			c->params[3] = kore_strdup(when);
+			lq->due_after = c->params[3];
 		} else {
 			validation_add(&errs, "datetime_parsing", "query",
 			    "due_after", "Input should be a valid datetime in "
 			    "RFC 3339 format", json_string(v), NULL);
 		}
 	}
-	if ((v = query_string(req, "overdue")) != NULL)
-		c->params[6] = kore_strdup(v);
 	if ((v = query_string(req, "q")) != NULL) {
 		if (utf8_length(v) > 200) {
 			validation_add(&errs, "string_too_long", "query", "q",
@@ -353,13 +366,12 @@ list_args(struct http_request *req, struct task_call *c,
 			    json_string(v), json_pack("{s:i}", "max_length",
 			    200));
 		} else {
-			c->params[7] = kore_strdup(v);
+			lq->q = v;
 		}
 	}
 
 	if ((v = query_string(req, "cursor")) != NULL) {
-		if (http_argument_get_string(req, "offset", &c->params[9])) {
-			c->params[9] = NULL;
+		if (query_string(req, "offset") != NULL) {
 			validation_add(&errs, "value_error", "query", "cursor",
 			    "Value error, use either cursor or offset, not both",
 			    json_string(v), NULL);
@@ -368,9 +380,12 @@ list_args(struct http_request *req, struct task_call *c,
 			    "Value error, invalid cursor for this sort",
 			    json_string(v), NULL);
 		} else {
-			c->params[10] = cur.value_null ? NULL :
+			c->params[4] = cur.value_null ? NULL :
 			    kore_strdup(cur.value);
-			c->params[11] = kore_strdup(cur.id);
+			c->params[5] = kore_strdup(cur.id);
+			lq->has_cursor = 1;
+			lq->cursor_value = c->params[4];
+			lq->cursor_id = c->params[5];
 			offset = 0;
 		}
 	}
@@ -382,12 +397,13 @@ list_args(struct http_request *req, struct task_call *c,
 	}
 	validation_cleanup(&errs);
 
-	c->params[8] = kore_malloc(24);
-	(void)snprintf(c->params[8], 24, "%ld", limit);
-	c->params[9] = kore_malloc(24);
-	(void)snprintf(c->params[9], 24, "%ld", offset);
+	c->params[6] = kore_malloc(24);
+	(void)snprintf(c->params[6], 24, "%ld", limit);
+	c->params[7] = kore_malloc(24);
+	(void)snprintf(c->params[7], 24, "%ld", offset);
+	lq->limit = c->params[6];
+	lq->offset = c->params[7];
 
-	*sortp = sort;
 	return (1);
 }
 
@@ -397,7 +413,7 @@ tasks_create(struct http_request *req, struct request_ctx *ctx)
 	struct validation_errors	errs;
 	struct task_call		*c;
 	const char			*key, *outcome, *data;
-	char				hash[65], location[128];
+	char				hash[65];
 	size_t				i, len;
 
 	c = task_call(req, ctx);
@@ -472,18 +488,17 @@ tasks_create(struct http_request *req, struct request_ctx *ctx)
 	if (!strcmp(outcome, "replayed"))
 		http_response_header(req, "idempotent-replayed", "true");
 
-	(void)snprintf(location, sizeof(location), "/api/v1/tasks/%s",
-	    db_value(req, 0, "id"));
-	http_response_header(req, "location", location);
-
-	return (task_answer(req, HTTP_STATUS_CREATED, 0));
+	return (task_answer(req, HTTP_STATUS_CREATED));
 }
 
 static int
 task_get(struct http_request *req, struct request_ctx *ctx)
 {
 	struct task_call	*c;
+	struct task_cols	cols;
+	PGresult		*res;
 	const char		*inm;
+	char			etag[16];
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -505,14 +520,19 @@ task_get(struct http_request *req, struct request_ctx *ctx)
 	if (db_rows(req) == 0)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
 
-	if (http_request_header(req, "if-none-match", &inm) &&
-	    (!strcmp(inm, db_value(req, 0, "etag")) || !strcmp(inm, "*"))) {
-		http_response_header(req, "etag", db_value(req, 0, "etag"));
-		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
-		return (KORE_RESULT_OK);
+	if (http_request_header(req, "if-none-match", &inm)) {
+		res = db_result(req);
+		if (!task_cols_find(res, &cols))
+			return (http_error_internal(req, "tasks: bad row"));
+		task_etag(res, 0, &cols, etag);
+		if (etag_matches(inm, etag)) {
+			http_response_header(req, "etag", etag);
+			http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+			return (KORE_RESULT_OK);
+		}
 	}
 
-	return (task_answer(req, HTTP_STATUS_OK, 0));
+	return (task_answer(req, HTTP_STATUS_OK));
 }
 
 /* PUT (replace: every writable field, defaults for absent ones) or PATCH. */
@@ -546,9 +566,9 @@ task_update(struct http_request *req, struct request_ctx *ctx, int replace)
 		return (db_error_response(req));
 	}
 
-	if (db_is_null(req, 0, "current"))
+	if (db_rows(req) == 0)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
-	if (strcmp(db_value(req, 0, "valid"), "t")) {
+	if (*db_value(req, 0, "valid") == 0) {
 		validation_init(&errs);
 		validation_add(&errs, "value_error", "body", "recurrence",
 		    "Value error, a recurring task needs a due_at", NULL, NULL);
@@ -557,13 +577,14 @@ task_update(struct http_request *req, struct request_ctx *ctx, int replace)
 		return (KORE_RESULT_OK);
 	}
 
-	return (task_answer(req, HTTP_STATUS_OK, 1));
+	return (task_answer(req, HTTP_STATUS_OK));
 }
 
 static int
 task_delete(struct http_request *req, struct request_ctx *ctx)
 {
 	struct task_call	*c;
+	const char		*args[3];
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -577,7 +598,11 @@ task_delete(struct http_request *req, struct request_ctx *ctx)
 		c->nparams = 3;
 	}
 
-	switch (task_run(req, c)) {
+	/* Text results: nothing to render but two counts. */
+	args[0] = c->params[0];
+	args[1] = c->params[1];
+	args[2] = c->params[2];
+	switch (db_query(req, c->sql, c->nparams, args)) {
 	case DB_PENDING:
 		return (KORE_RESULT_RETRY);
 	case DB_OK:
@@ -598,36 +623,60 @@ task_delete(struct http_request *req, struct request_ctx *ctx)
 }
 
 /*
- * Answers the statement's task: "body" and "etag". With conditional set,
- * a missing body after an existing "current" version means If-Match lost.
+ * Answers the task of the statement's first row with its ETag and, for a
+ * creation, its Location. A row without a task after a write means the
+ * If-Match condition lost: 412.
  */
 static int
-task_answer(struct http_request *req, int status, int conditional)
+task_answer(struct http_request *req, int status)
 {
-	const char	*body;
+	struct strbuf		b;
+	struct task_cols	cols;
+	PGresult		*res;
+	char			etag[16], id[37], location[64];
 
-	if (conditional && !db_is_null(req, 0, "current") &&
-	    db_is_null(req, 0, "body")) {
+	res = db_result(req);
+	if (db_rows(req) == 0)
+		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
+	if (!task_cols_find(res, &cols))
+		return (http_error_internal(req, "tasks: unexpected row"));
+	if (PQgetisnull(res, 0, cols.id)) {
 		return (http_error(req, HTTP_STATUS_PRECONDITION_FAILED,
 		    "The task changed since you read it (ETag mismatch)"));
 	}
-	if (db_rows(req) == 0 || db_is_null(req, 0, "body"))
-		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
 
-	http_response_header(req, "etag", db_value(req, 0, "etag"));
-	body = db_value(req, 0, "body");
-	return (http_json(req, status, body, strlen(body)));
+	strbuf_init(&b);
+	if (!task_json(&b, res, 0, &cols)) {
+		strbuf_free(&b);
+		return (http_error_internal(req, "tasks: bad row"));
+	}
+
+	task_etag(res, 0, &cols, etag);
+	http_response_header(req, "etag", etag);
+	if (status == HTTP_STATUS_CREATED) {
+		task_id(res, 0, &cols, id);
+		(void)snprintf(location, sizeof(location), "/api/v1/tasks/%s",
+		    id);
+		http_response_header(req, "location", location);
+	}
+
+	http_json(req, status, b.data, b.len);
+	strbuf_free(&b);
+	return (KORE_RESULT_OK);
 }
 
+/* Runs the call's statement; its arguments are its params unless the
+ * list builder ordered them. */
 static int
 task_run(struct http_request *req, struct task_call *c)
 {
-	const char	*params[12];
 	int		i;
 
-	for (i = 0; i < c->nparams; i++)
-		params[i] = c->params[i];
-	return (db_query(req, c->sql, c->nparams, params));
+	if (c->args[0] == NULL) {
+		for (i = 0; i < c->nparams; i++)
+			c->args[i] = c->params[i];
+	}
+	return (db_query_binary(req, c->sql, c->nparams, c->args));
 }
 
 /*

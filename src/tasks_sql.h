@@ -7,16 +7,13 @@
 #ifndef __H_TASKS_SQL_H
 #define __H_TASKS_SQL_H
 
-#define TASK_JSON							\
-	"json_build_object('id', t.id, 'user_id', t.user_id, "		\
-	"'title', t.title, 'description', t.description, "		\
-	"'completed', t.completed, 'completed_at', api_ts(t.completed_at), " \
-	"'priority', t.priority, 'due_at', api_ts(t.due_at), "		\
-	"'remind_at', api_ts(t.remind_at), 'recurrence', t.recurrence, " \
-	"'tags', to_json(t.tags), 'created_at', api_ts(t.created_at), "	\
-	"'updated_at', api_ts(t.updated_at))"
+#include "cursor.h"
 
-#define TASK_ETAG	"'\"' || t.version || '\"'"
+/* The columns a task answer is rendered from (task_json.c). */
+#define TASK_COLS							\
+	"t.id, t.user_id, t.title, t.description, t.completed, "	\
+	"t.completed_at, t.priority, t.due_at, t.remind_at, "		\
+	"t.recurrence, t.tags, t.created_at, t.updated_at, t.version"
 
 /*
  * A validated, normalized body ($P, jsonb) applied to a row t: absent keys
@@ -77,8 +74,7 @@
 	SQL_TASK_CREATE							\
 	"ins AS (INSERT INTO tasks " SQL_TASK_INSERT_COLUMNS		\
 	SQL_TASK_INSERT_VALUES("gen_random_uuid()") " RETURNING *) "	\
-	"SELECT 'created' AS outcome, " TASK_JSON "::text AS body, "	\
-	"t.id::text AS id, " TASK_ETAG " AS etag FROM ins t"
+	"SELECT 'created' AS outcome, " TASK_COLS " FROM ins t"
 
 /*
  * With an Idempotency-Key ($3, request hash $4): the key is claimed first
@@ -101,16 +97,14 @@
 	"prior AS (SELECT k.request_hash, k.task_id FROM idempotency_keys k " \
 	"WHERE k.user_id = $1 AND k.key = $3 "				\
 	"AND NOT EXISTS (SELECT 1 FROM claim)) "			\
-	"SELECT 'created' AS outcome, " TASK_JSON "::text AS body, "	\
-	"t.id::text AS id, " TASK_ETAG " AS etag FROM ins t "		\
+	"SELECT 'created' AS outcome, " TASK_COLS " FROM ins t "		\
 	"UNION ALL "							\
 	"SELECT CASE WHEN p.request_hash = $4 THEN 'replayed' "		\
-	"ELSE 'conflict' END, " TASK_JSON "::text, t.id::text, "	\
-	TASK_ETAG " FROM prior p LEFT JOIN tasks t ON t.id = p.task_id"
+	"ELSE 'conflict' END, " TASK_COLS " "				\
+	"FROM prior p LEFT JOIN tasks t ON t.id = p.task_id"
 
 #define SQL_TASK_GET							\
-	"SELECT " TASK_JSON "::text AS body, " TASK_ETAG " AS etag "	\
-	"FROM tasks t WHERE t.id = $2 AND t.user_id = $1"
+	"SELECT " TASK_COLS " FROM tasks t WHERE t.id = $2 AND t.user_id = $1"
 
 /*
  * PUT and PATCH: $3 the normalized body, $4 the If-Match version (NULL:
@@ -141,10 +135,8 @@
 	"version = t.version + 1, updated_at = now() "			\
 	"FROM cur WHERE t.id = $2 AND t.user_id = $1 AND cur.valid "	\
 	"AND ($4::int IS NULL OR t.version = $4::int) RETURNING t.*) "	\
-	"SELECT (SELECT version FROM cur) AS current, "			\
-	"(SELECT valid FROM cur) AS valid, "				\
-	"(SELECT " TASK_JSON "::text FROM upd t) AS body, "		\
-	"(SELECT " TASK_ETAG " FROM upd t) AS etag"
+	"SELECT cur.version AS current, cur.valid, " TASK_COLS " "	\
+	"FROM cur LEFT JOIN upd t ON true"
 
 #define SQL_TASK_DELETE							\
 	"WITH cur AS (SELECT version FROM tasks "			\
@@ -180,10 +172,8 @@
 	"next_task_id = coalesce(t.next_task_id, (SELECT id FROM nxt)), " \
 	"version = t.version + 1, updated_at = now() "			\
 	"FROM cur c WHERE t.id = c.id RETURNING t.*) "			\
-	"SELECT (SELECT version FROM known) AS current, "		\
-	"(SELECT " TASK_JSON "::text FROM upd t) AS body, "		\
-	"(SELECT " TASK_ETAG " FROM upd t) AS etag, "			\
-	"(SELECT id::text FROM nxt) AS next_id"
+	"SELECT known.version AS current, (SELECT id FROM nxt) AS next_id, " \
+	TASK_COLS " FROM known LEFT JOIN upd t ON true"
 
 #define SQL_TAGS							\
 	"SELECT json_build_object('items', coalesce(json_agg("		\
@@ -193,38 +183,43 @@
 	"WHERE user_id = $1 GROUP BY 1) s"
 
 /*
- * The list: $1 user, $2 completed, $3 priority, $4 tags (all must
- * match), $5 due_before, $6 due_after, $7 overdue, $8 q, $9 limit,
- * $10 offset, $11/$12 the cursor's value and id. A NULL filter is off;
- * PostgreSQL plans each call with the actual values, so an off filter
- * costs nothing and the indexes apply.
+ * A sort key of the list: its ORDER BY, the keyset condition after a
+ * cursor ($11 value, $12 id), the cursor value of a row, and its type.
  */
-#define SQL_TASK_FILTERS						\
-	"t.user_id = $1 "						\
-	"AND ($2::boolean IS NULL OR t.completed = $2::boolean) "	\
-	"AND ($3::task_priority IS NULL OR t.priority = $3::task_priority) " \
-	"AND ($4::text[] IS NULL OR t.tags @> $4::text[]) "		\
-	"AND ($5::timestamptz IS NULL OR t.due_at < $5::timestamptz) "	\
-	"AND ($6::timestamptz IS NULL OR t.due_at > $6::timestamptz) "	\
-	"AND ($7::boolean IS NULL OR ($7::boolean AND t.due_at < now() " \
-	"AND NOT t.completed) OR (NOT $7::boolean AND NOT "		\
-	"coalesce(t.due_at < now() AND NOT t.completed, false))) "	\
-	"AND ($8::text IS NULL OR "					\
-	"t.search @@ plainto_tsquery('simple', $8::text)) "
+struct task_sort {
+	const char		*key;
+	const char		*order;
+	const char		*after;		/* $V value, $I id */
+	const char		*after_null;	/* cursor value null (due_at) */
+	enum cursor_kind	kind;
+};
 
-/* Spliced: order (twice), keyset condition, sort key, cursor value. */
-#define SQL_TASK_LIST_FMT						\
-	"WITH page AS (SELECT t.* FROM tasks t WHERE " SQL_TASK_FILTERS	\
-	"AND ($12::uuid IS NULL OR %s) ORDER BY %s "			\
-	"LIMIT $9::int + 1 OFFSET $10::int), "				\
-	"shown AS (SELECT * FROM page t ORDER BY %s LIMIT $9::int) "	\
-	"SELECT json_build_object("					\
-	"'items', coalesce((SELECT json_agg(" TASK_JSON " ORDER BY %s) " \
-	"FROM shown t), '[]'::json), "					\
-	"'total', (SELECT count(*) FROM tasks t WHERE " SQL_TASK_FILTERS "), " \
-	"'limit', $9::int, 'offset', $10::int, "			\
-	"'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $9::int " \
-	"THEN (SELECT api_cursor('%s', %s, t.id) FROM shown t "		\
-	"ORDER BY %s OFFSET $9::int - 1 LIMIT 1) END)::text AS body"
+/*
+ * A list request: the filters given (NULL: off), the sort, the page. The
+ * statement holds only the active filters, numbered in order, so the
+ * planner sees the simplest query for each request.
+ */
+struct task_list_query {
+	const struct task_sort	*sort;
+	const char		*user_id;
+	const char		*completed;
+	const char		*priority;
+	const char		*tags;		/* text[] literal */
+	const char		*due_before;
+	const char		*due_after;
+	const char		*overdue;	/* "true" or "false" */
+	const char		*q;
+	const char		*limit;
+	const char		*offset;
+	int			has_cursor;
+	const char		*cursor_value;	/* NULL: null value */
+	const char		*cursor_id;
+};
+
+#define TASK_LIST_PARAMS_MAX	12
+
+const struct task_sort	*tasks_sort_find(const char *);
+char			*tasks_list_sql(const struct task_list_query *,
+			    const char **, int *);
 
 #endif
