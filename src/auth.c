@@ -201,8 +201,9 @@ auth_verify(struct http_request *req, struct request_ctx *ctx)
 		if (res != JWT_OK)
 			return (auth_reject(req, res, 1));
 
+		/* Valid while now - leeway < exp, as jwt_verify decides. */
 		digest_cache_put(&token_cache, token, len, claims,
-		    (time_t)claims->exp);
+		    (time_t)claims->exp - 1);
 	}
 
 	kore_strlcpy(ctx->user_id, claims->sub, sizeof(ctx->user_id));

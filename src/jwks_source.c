@@ -186,6 +186,7 @@ jwks_fetch_start(void)
 	}
 
 	fetching = 1;
+	app_log(LOG_LEVEL_DEBUG, "jwks: fetching %s", settings.jwks_url);
 	kore_curl_http_setup(&fetch_client, HTTP_METHOD_GET, NULL, 0);
 	kore_curl_bind_callback(&fetch_client, jwks_fetch_done, NULL);
 	kore_curl_run(&fetch_client);

@@ -19,7 +19,19 @@ const hs256 = (header, payload, secret) => {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 };
 const bearer = (token) => (token === undefined ? {} : { authorization: `Bearer ${token}` });
-const me = (s, token) => request(s, '/api/v1/users/me', { headers: bearer(token) });
+// Every /me call has a deadline, so a request stuck in the server fails fast.
+async function me(s, token) {
+  const r = await rawRequest(s, '/api/v1/users/me', bearer(token), 5000);
+  if (r.error) throw new Error(`GET /users/me: ${r.error}`);
+  return r;
+}
+// A fresh auth server whose signing key already exists (created by the
+// first JWKS request), so the API server's first fetch finds it.
+async function startAuth(opts) {
+  const a = await startAuthServer(opts);
+  await getJwks(a.url).catch(() => {});
+  return a;
+}
 const jwksEnv = (a, extra = {}) => ({
   BETTER_AUTH_JWKS_URL: a.jwksUrl, BETTER_AUTH_ISSUER: a.url, BETTER_AUTH_AUDIENCE: a.url, ...extra,
 });
@@ -99,7 +111,7 @@ function rawRequest(s, path, headers, timeoutMs = 3000) {
 // Shared: one EdDSA auth server and one API server trusting it.
 let auth, srv, first;
 before(async () => {
-  auth = await startAuthServer({ alg: 'EdDSA' });
+  auth = await startAuth({ alg: 'EdDSA' });
   first = await signUp(auth.url, { email: newEmail('first'), name: 'First Person' });
   srv = await startServer({ env: jwksEnv(auth) });
 });
@@ -121,7 +133,7 @@ test('a real Better Auth EdDSA token is accepted; the user comes from its claims
 
 for (const alg of ['ES256', 'RS256', 'PS256']) {
   test(`a real ${alg} token is accepted through the JWKS`, () => using(async (own) => {
-    const a = own(await startAuthServer({ alg }));
+    const a = own(await startAuth({ alg }));
     const u = await signUp(a.url, { email: newEmail(alg.toLowerCase()) });
     const { header, payload } = decodeJwt(u.token);
     assert.equal(header.alg, alg);
@@ -198,7 +210,7 @@ test('a token for another issuer or audience is refused', () => using(async (own
 }));
 
 test('an expired token is refused even though it was verified and cached', () => using(async (own) => {
-  const a = own(await startAuthServer({ env: { JWT_EXPIRATION: '2' } }));
+  const a = own(await startAuth({ env: { JWT_EXPIRATION: '2' } }));
   const s = own(await startServer({ env: jwksEnv(a, { JWT_LEEWAY_SECONDS: '0' }) }));
   const u = await signUp(a.url, { email: newEmail('exp') });
   const { exp } = decodeJwt(u.token).payload;
@@ -209,7 +221,7 @@ test('an expired token is refused even though it was verified and cached', () =>
 }));
 
 test('with leeway 0 a cached token is refused from its exp second on, like a fresh one', () => using(async (own) => {
-  const a = own(await startAuthServer({ env: { JWT_EXPIRATION: '2' } }));
+  const a = own(await startAuth({ env: { JWT_EXPIRATION: '2' } }));
   const s = own(await startServer({ env: jwksEnv(a, { JWT_LEEWAY_SECONDS: '0' }) }));
   const u = await signUp(a.url, { email: newEmail('exp0') });
   const v = await signUp(a.url, { email: newEmail('exp0v') }); // never sent before exp
@@ -219,18 +231,22 @@ test('with leeway 0 a cached token is refused from its exp second on, like a fre
   // Inside the second where time() == exp: exp is past (RFC 7519 4.1.4),
   // and jwt_verify() says so; the verified-token cache must agree.
   await sleep(exp * 1000 + 250 - Date.now());
+  let uncached = 'not comparable (other exp second)';
   if (decodeJwt(v.token).payload.exp === exp) {
-    assertInvalidToken(await me(s, v.token), /expired/i); // uncached: refused
+    const r = await me(s, v.token);
+    assertInvalidToken(r, /expired/i); // never cached: refused
+    uncached = `${r.status} ${r.text}`;
   }
   const late = [];
   for (let i = 0; i < 6; i++) late.push(await me(s, u.token));
   assert.equal(Math.floor(Date.now() / 1000), exp, 'requests left the exp second; rerun');
   assert.deepEqual(statuses(late), Array(6).fill(401),
-    `cached token accepted at time() == exp ${exp}: ${late.find((r) => r.status === 200)?.text}`);
+    `cached token accepted at time() == exp ${exp} (an uncached one with that exp: ${uncached}): `
+    + `${late.find((r) => r.status === 200)?.text}`);
 }));
 
 test('key rotation: a new kid is fetched on the running server; old tokens keep working', () => using(async (own) => {
-  const a = own(await startAuthServer());
+  const a = own(await startAuth());
   const u = await signUp(a.url, { email: newEmail('rot') });
   const s = own(await startServer({ env: jwksEnv(a) }));
   assert.equal((await me(s, u.token)).status, 200);
@@ -250,7 +266,7 @@ test('key rotation: a new kid is fetched on the running server; old tokens keep 
 }));
 
 test('revocation: once its key leaves the JWKS, a cached token stops working', () => using(async (own) => {
-  const a = own(await startAuthServer());
+  const a = own(await startAuth());
   const u = await signUp(a.url, { email: newEmail('rev') });
   const kidA = decodeJwt(u.token).header.kid;
   const s = own(await startServer({ env: jwksEnv(a, { BETTER_AUTH_JWKS_REFRESH_SECONDS: '1' }) }));
@@ -267,7 +283,7 @@ test('revocation: once its key leaves the JWKS, a cached token stops working', (
 }));
 
 test('a JWKS server that hangs or is down never stalls tokens with known keys', () => using(async (own) => {
-  const a = own(await startAuthServer());
+  const a = own(await startAuth());
   const p = own(await jwksProxy(a.url));
   const u1 = await signUp(a.url, { email: newEmail('down1') });
   const s = own(await startServer({
@@ -318,7 +334,7 @@ test('an unknown kid refetches the JWKS at most once per interval per worker', (
 
 test('shared-secret mode: HS256 with the secret only', () => using(async (own) => {
   const secret = `shared-${randomBytes(24).toString('hex')}`;
-  const a = own(await startAuthServer({ alg: 'HS256', env: { BETTER_AUTH_SECRET: secret } }));
+  const a = own(await startAuth({ alg: 'HS256', env: { BETTER_AUTH_SECRET: secret } }));
   const s = own(await startServer({
     env: { BETTER_AUTH_SECRET: secret, BETTER_AUTH_ISSUER: a.url, BETTER_AUTH_AUDIENCE: a.url },
   }));

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startServer, request, psql, sleep } from './harness.mjs';
-import { startAuthServer, signUp, getToken, setRole, decodeJwt } from '../auth-server/client.mjs';
+import { startAuthServer, signUp, getToken, setRole, getJwks, decodeJwt } from '../auth-server/client.mjs';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const newEmail = (tag) => `${tag}-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
@@ -15,6 +15,7 @@ const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
 let auth, srv, admin;
 before(async () => {
   auth = await startAuthServer();
+  await getJwks(auth.url); // the signing key exists before the API server fetches the set
   srv = await startServer({
     env: { BETTER_AUTH_JWKS_URL: auth.jwksUrl, BETTER_AUTH_ISSUER: auth.url, BETTER_AUTH_AUDIENCE: auth.url },
   });
