@@ -279,6 +279,11 @@ copy_cas() {
 	log "adding $n certificate authorities this host trusts"
 	env -i PATH=$CHROOT_PATH chroot "$root" update-ca-certificates \
 	    >/dev/null 2>&1
+	# Node.js trusts its own CA list only: point it at the system one,
+	# machine-wide as this host does, so `npm ci --prefix` (which reads
+	# no global npmrc) reaches the registry. Login shells read this.
+	echo "export NODE_EXTRA_CA_CERTS=$bundle" \
+	    > "$root/etc/profile.d/host-ca.sh"
 }
 
 bind_mounts() {

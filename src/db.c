@@ -110,6 +110,22 @@ db_release(struct http_request *req)
 	ctx->db.state = DB_CALL_IDLE;
 }
 
+/* See db.h: the page handler's side of a query, in one call. */
+int
+db_ready(struct http_request *req, int status, int *ret)
+{
+	switch (status) {
+	case DB_OK:
+		return (1);
+	case DB_PENDING:
+		*ret = KORE_RESULT_RETRY;
+		return (0);
+	default:
+		*ret = db_error_response(req);
+		return (0);
+	}
+}
+
 int
 db_error_response(struct http_request *req)
 {

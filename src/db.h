@@ -3,15 +3,12 @@
  * parameterized query in a few lines and is called again when the answer
  * is there:
  *
- *	switch (db_query(req, SQL, 1, params)) {
- *	case DB_PENDING:
- *		return (KORE_RESULT_RETRY);
- *	case DB_OK:
- *		break;
- *	default:
- *		return (db_error_response(req));
- *	}
+ *	if (!db_ready(req, db_query(req, SQL, 1, params), &ret))
+ *		return (ret);
  *	name = db_value(req, 0, "name");
+ *
+ * db_ready() is true once the answer is there; otherwise ret is what the
+ * handler returns: KORE_RESULT_RETRY while waiting, or the 503/500 answer.
  */
 #ifndef __H_DB_H
 #define __H_DB_H
@@ -40,6 +37,7 @@ int		 db_query_binary(struct http_request *, const char *, int,
 PGresult	*db_result(struct http_request *);
 void		 db_release(struct http_request *);
 int		 db_error_response(struct http_request *);
+int		 db_ready(struct http_request *, int, int *);
 int		 db_rows(struct http_request *);
 const char	*db_value(struct http_request *, int, const char *);
 int		 db_is_null(struct http_request *, int, const char *);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_errors.h"
 #include "jwks_source.h"
 #include "request.h"
 #include "settings.h"
@@ -79,6 +80,53 @@ request_body(struct http_request *req, const char **data, size_t *len)
 
 	*data = (const char *)req->http_body->data;
 	*len = req->http_body_length;
+}
+
+/*
+ * The request's JSON object body, checked against a field table. NULL
+ * after answering 415 (not JSON) or 422 (not an object, bad syntax).
+ * Otherwise the body: field problems are in errs, the caller may add its
+ * own, then request_json_refused() answers them all at once.
+ */
+json_t *
+request_json(struct http_request *req, const struct field_spec *specs,
+    size_t n, struct validation_errors *errs)
+{
+	const char	*ctype, *data;
+	size_t		len;
+	json_t		*body;
+
+	if (!http_request_header(req, "content-type", &ctype))
+		ctype = NULL;
+	request_body(req, &data, &len);
+
+	switch (body_parse(ctype, data, len, &body, errs)) {
+	case BODY_UNSUPPORTED_MEDIA:
+		http_error(req, HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+		    "Content-Type must be application/json");
+		return (NULL);
+	case BODY_INVALID:
+		http_error_validation(req, errs);
+		return (NULL);
+	default:
+		break;
+	}
+
+	(void)fields_check(body, specs, n, errs);
+	return (body);
+}
+
+/* Answers 422 and drops the body when errs holds a problem. */
+int
+request_json_refused(struct http_request *req, json_t *body,
+    struct validation_errors *errs)
+{
+	if (validation_count(errs) == 0)
+		return (0);
+
+	json_decref(body);
+	http_error_validation(req, errs);
+	return (1);
 }
 
 /* An application log line (not tied to a request), JSON like the rest. */

@@ -8,7 +8,10 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <jansson.h>
+
 #include "db.h"
+#include "fields.h"
 #include "request_log.h"
 
 struct jwt_claims;
@@ -37,6 +40,11 @@ struct request_ctx	*request_begin(struct http_request *);
 void			 request_fail(struct http_request *, const char *);
 void			 request_body(struct http_request *, const char **,
 			    size_t *);
+json_t			*request_json(struct http_request *,
+			    const struct field_spec *, size_t,
+			    struct validation_errors *);
+int			 request_json_refused(struct http_request *, json_t *,
+			    struct validation_errors *);
 void			 app_log(int, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 

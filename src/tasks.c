@@ -131,6 +131,7 @@ page_task_complete(struct http_request *req)
 	struct request_ctx	*ctx;
 	struct task_call	*c;
 	char			next[37];
+	int			ret;
 
 	ctx = request_begin(req);
 	c = task_call(req, ctx);
@@ -148,14 +149,8 @@ page_task_complete(struct http_request *req)
 		c->nparams = 3;
 	}
 
-	switch (task_run(req, c)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, task_run(req, c), &ret))
+		return (ret);
 
 	if (db_rows(req) == 0)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
@@ -173,18 +168,13 @@ page_tags(struct http_request *req)
 {
 	struct request_ctx	*ctx;
 	const char		*params[1], *body;
+	int			ret;
 
 	ctx = request_begin(req);
 	params[0] = ctx->user_id;
 
-	switch (db_query(req, SQL_TAGS, 1, params)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, SQL_TAGS, 1, params), &ret))
+		return (ret);
 
 	body = db_value(req, 0, "body");
 	return (http_json(req, HTTP_STATUS_OK, body, strlen(body)));
@@ -196,6 +186,7 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
 	struct task_call	*c;
 	struct task_list_query	lq;
 	char			*sql;
+	int			ret;
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -214,14 +205,8 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
 		c->offset = atoi(lq.offset);
 	}
 
-	switch (task_run(req, c)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, task_run(req, c), &ret))
+		return (ret);
 
 	return (tasks_list_answer(req, c));
 }
@@ -415,6 +400,7 @@ tasks_create(struct http_request *req, struct request_ctx *ctx)
 	const char			*key, *outcome, *data;
 	char				hash[65];
 	size_t				i, len;
+	int				ret;
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -456,14 +442,8 @@ tasks_create(struct http_request *req, struct request_ctx *ctx)
 		}
 	}
 
-	switch (task_run(req, c)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, task_run(req, c), &ret))
+		return (ret);
 
 	/* No row: the same key is being used by a request still running. */
 	if (db_rows(req) == 0) {
@@ -499,6 +479,7 @@ task_get(struct http_request *req, struct request_ctx *ctx)
 	PGresult		*res;
 	const char		*inm;
 	char			etag[16];
+	int			ret;
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -508,14 +489,8 @@ task_get(struct http_request *req, struct request_ctx *ctx)
 		c->nparams = 2;
 	}
 
-	switch (task_run(req, c)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, task_run(req, c), &ret))
+		return (ret);
 
 	if (db_rows(req) == 0)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
@@ -541,6 +516,7 @@ task_update(struct http_request *req, struct request_ctx *ctx, int replace)
 {
 	struct validation_errors	errs;
 	struct task_call		*c;
+	int				ret;
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -557,14 +533,8 @@ task_update(struct http_request *req, struct request_ctx *ctx, int replace)
 		c->nparams = 4;
 	}
 
-	switch (task_run(req, c)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, task_run(req, c), &ret))
+		return (ret);
 
 	if (db_rows(req) == 0)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
@@ -585,6 +555,7 @@ task_delete(struct http_request *req, struct request_ctx *ctx)
 {
 	struct task_call	*c;
 	const char		*args[3];
+	int			ret;
 
 	c = task_call(req, ctx);
 	if (c->sql == NULL) {
@@ -602,14 +573,8 @@ task_delete(struct http_request *req, struct request_ctx *ctx)
 	args[0] = c->params[0];
 	args[1] = c->params[1];
 	args[2] = c->params[2];
-	switch (db_query(req, c->sql, c->nparams, args)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, c->sql, c->nparams, args), &ret))
+		return (ret);
 
 	if (db_is_null(req, 0, "current"))
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
@@ -721,37 +686,21 @@ task_body(struct http_request *req, int full, char **out)
 {
 	struct validation_errors	errs;
 	struct field_spec		specs[TASK_NFIELDS];
-	const char			*ctype, *data;
-	size_t				len;
 	char				buf[RFC3339_BUF];
 	json_t				*body, *norm, *v;
 	size_t				i;
-
-	validation_init(&errs);
-	if (!http_request_header(req, "content-type", &ctype))
-		ctype = NULL;
-
-	request_body(req, &data, &len);
-	switch (body_parse(ctype, data, len, &body, &errs)) {
-	case BODY_UNSUPPORTED_MEDIA:
-		validation_cleanup(&errs);
-		http_error(req, HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-		    "Content-Type must be application/json");
-		return (0);
-	case BODY_INVALID:
-		http_error_validation(req, &errs);
-		validation_cleanup(&errs);
-		return (0);
-	default:
-		break;
-	}
 
 	memcpy(specs, task_fields, sizeof(specs));
 	if (!full) {
 		for (i = 0; i < TASK_NFIELDS; i++)
 			specs[i].required = 0;
 	}
-	(void)fields_check(body, specs, TASK_NFIELDS, &errs);
+
+	validation_init(&errs);
+	if ((body = request_json(req, specs, TASK_NFIELDS, &errs)) == NULL) {
+		validation_cleanup(&errs);
+		return (0);
+	}
 
 	/* Checkable from the body alone on a full write. */
 	v = json_object_get(body, "recurrence");
@@ -763,9 +712,7 @@ task_body(struct http_request *req, int full, char **out)
 		    json_incref(v), NULL);
 	}
 
-	if (validation_count(&errs) > 0) {
-		json_decref(body);
-		http_error_validation(req, &errs);
+	if (request_json_refused(req, body, &errs)) {
 		validation_cleanup(&errs);
 		return (0);
 	}

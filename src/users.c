@@ -125,6 +125,7 @@ page_users_list(struct http_request *req)
 	long				limit, offset;
 	char				sql[2048], lim[24], off[24];
 	size_t				i;
+	int				ret;
 
 	request_begin(req);
 
@@ -158,14 +159,8 @@ page_users_list(struct http_request *req)
 	params[1] = lim;
 	params[2] = off;
 
-	switch (db_query(req, sql, 3, params)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, sql, 3, params), &ret))
+		return (ret);
 
 	return (users_answer_body(req, "User not found"));
 }
@@ -175,20 +170,15 @@ page_users_one(struct http_request *req)
 {
 	const char	*params[1];
 	char		id[256];
+	int		ret;
 
 	request_begin(req);
 	if (!path_capture(req, 1, id, sizeof(id)))
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Not Found"));
 
 	params[0] = id;
-	switch (db_query(req, SQL_USER_GET, 1, params)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, SQL_USER_GET, 1, params), &ret))
+		return (ret);
 
 	return (users_answer_body(req, "User not found"));
 }
@@ -197,16 +187,11 @@ static int
 users_me_get(struct http_request *req, struct request_ctx *ctx)
 {
 	const char	*params[1];
+	int		ret;
 
 	params[0] = ctx->user_id;
-	switch (db_query(req, SQL_USER_GET, 1, params)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, SQL_USER_GET, 1, params), &ret))
+		return (ret);
 
 	return (users_answer_body(req, "User not found"));
 }
@@ -216,34 +201,16 @@ users_me_patch(struct http_request *req, struct request_ctx *ctx)
 {
 	struct validation_errors	errs;
 	struct user_patch		*p;
-	const char			*params[6], *ctype, *data;
+	const char			*params[6];
 	json_t				*body, *v;
-	size_t				len;
+	int				ret;
 
 	if ((p = ctx->state) == NULL) {
 		validation_init(&errs);
-		if (!http_request_header(req, "content-type", &ctype))
-			ctype = NULL;
-		request_body(req, &data, &len);
-		switch (body_parse(ctype, data, len, &body, &errs)) {
-		case BODY_UNSUPPORTED_MEDIA:
-			validation_cleanup(&errs);
-			return (http_error(req,
-			    HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-			    "Content-Type must be application/json"));
-		case BODY_INVALID:
-			http_error_validation(req, &errs);
-			validation_cleanup(&errs);
-			return (KORE_RESULT_OK);
-		default:
-			break;
-		}
-
-		if (!fields_check(body, user_patch_fields,
+		body = request_json(req, user_patch_fields,
 		    sizeof(user_patch_fields) / sizeof(user_patch_fields[0]),
-		    &errs)) {
-			json_decref(body);
-			http_error_validation(req, &errs);
+		    &errs);
+		if (body == NULL || request_json_refused(req, body, &errs)) {
 			validation_cleanup(&errs);
 			return (KORE_RESULT_OK);
 		}
@@ -273,14 +240,8 @@ users_me_patch(struct http_request *req, struct request_ctx *ctx)
 	params[4] = p->has_secret ? "true" : "false";
 	params[5] = p->webhook_secret;
 
-	switch (db_query(req, SQL_USER_PATCH, 6, params)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, SQL_USER_PATCH, 6, params), &ret))
+		return (ret);
 
 	if (strcmp(db_value(req, 0, "tz_ok"), "t")) {
 		validation_init(&errs);
@@ -299,16 +260,11 @@ static int
 users_me_delete(struct http_request *req, struct request_ctx *ctx)
 {
 	const char	*params[1];
+	int		ret;
 
 	params[0] = ctx->user_id;
-	switch (db_query(req, SQL_USER_DELETE, 1, params)) {
-	case DB_PENDING:
-		return (KORE_RESULT_RETRY);
-	case DB_OK:
-		break;
-	default:
-		return (db_error_response(req));
-	}
+	if (!db_ready(req, db_query(req, SQL_USER_DELETE, 1, params), &ret))
+		return (ret);
 
 	/* The next request with this token creates the row afresh. */
 	auth_user_forget(ctx->user_id);
