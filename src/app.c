@@ -23,6 +23,7 @@
 #include "migrate.h"
 #include "request.h"
 #include "settings.h"
+#include "shared.h"
 
 /* How long a starting instance waits for its database. */
 #define APP_DB_WAIT_SECONDS	30
@@ -97,6 +98,7 @@ kore_parent_configure(int argc, char **argv)
 		app_fatal("DATABASE_URL: cannot register the database");
 
 	jwks_source_parent_init();
+	shared_init();
 }
 
 void

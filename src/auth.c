@@ -17,11 +17,13 @@
 #include "auth.h"
 #include "db.h"
 #include "digest_cache.h"
+#include "edge.h"
 #include "http_errors.h"
 #include "jwks_source.h"
 #include "jwt.h"
 #include "request.h"
 #include "settings.h"
+#include "shared.h"
 
 #define AUTH_TOKEN_SLOTS	1024
 #define AUTH_USER_SLOTS		4096
@@ -56,8 +58,8 @@ static int	auth_bearer(struct http_request *, const char **, size_t *);
 static void	auth_claims_hash(const struct jwt_claims *, char [65]);
 static void	auth_forget_msg(struct kore_msg *, const void *);
 static int	auth_role_has(const char *, const char *);
+static void	auth_count(int);
 
-u_int64_t			auth_failures[AUTH_REASONS];
 static struct digest_cache	token_cache;
 static struct digest_cache	user_cache;
 
@@ -112,6 +114,10 @@ auth_run(struct http_request *req, int admin)
 	struct request_ctx	*ctx;
 	int			r;
 
+	/* A CORS preflight carries no token: the handler answers it. */
+	if (req->method == HTTP_METHOD_OPTIONS)
+		return (KORE_RESULT_OK);
+
 	ctx = request_begin(req);
 
 	if (ctx->auth_state == AUTH_STATE_VERIFY) {
@@ -125,13 +131,23 @@ auth_run(struct http_request *req, int admin)
 	}
 
 	if (admin && !auth_role_has(ctx->role, "admin")) {
-		auth_failures[AUTH_FAIL_FORBIDDEN]++;
+		auth_count(AUTH_FAIL_FORBIDDEN);
 		http_error(req, HTTP_STATUS_FORBIDDEN, "Not enough permissions");
 		return (KORE_RESULT_ERROR);
 	}
 
 	http_response_header(req, "cache-control", "no-store");
+	if (!edge_limit_user(req, ctx->user_id))
+		return (KORE_RESULT_ERROR);
 	return (KORE_RESULT_OK);
+}
+
+/* Failures by reason, summed over workers for /metrics. */
+static void
+auth_count(int reason)
+{
+	if (shared != NULL && reason >= 0 && reason < MET_REASONS)
+		metrics_add(&shared->metrics.auth_failures[reason], 1);
 }
 
 static int
@@ -258,7 +274,11 @@ auth_upsert(struct http_request *req, struct request_ctx *ctx)
 static int
 auth_reject(struct http_request *req, int reason, int had_token)
 {
-	auth_failures[reason]++;
+	auth_count(reason);
+
+	/* Guessing tokens costs the client's anonymous budget. */
+	if (!edge_limit_client(req))
+		return (KORE_RESULT_ERROR);
 
 	if (had_token) {
 		http_response_header(req, "www-authenticate",

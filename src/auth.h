@@ -15,8 +15,6 @@
 #define AUTH_FAIL_FORBIDDEN	(JWT_ERR_MAX + 1)
 #define AUTH_REASONS		(JWT_ERR_MAX + 2)
 
-extern u_int64_t	auth_failures[AUTH_REASONS];
-
 int		 auth_user(struct http_request *, const void *);
 int		 auth_admin(struct http_request *, const void *);
 const char	*auth_reason_label(int);

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http_errors.h"
 #include "request.h"
+#include "shared.h"
 
 #define DB_CALL_IDLE	0
 #define DB_CALL_SENT	1
@@ -25,6 +26,10 @@ static int	db_run(struct http_request *, const char *, int,
 static int	db_finish(struct http_request *, struct db_call *);
 static int	db_fail(struct http_request *, struct db_call *, const char *);
 static int	db_conn_bad(struct db_call *);
+static void	db_gauge(struct db_call *, int);
+
+/* Kore's count of queries waiting for a connection (pgsql.c). */
+extern u_int32_t	pgsql_queue_count;
 
 int
 db_query(struct http_request *req, const char *query, int nparams,
@@ -80,8 +85,10 @@ db_run(struct http_request *req, const char *query, int nparams,
 
 	if (!kore_pgsql_setup(&c->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
 		/* Every connection busy: queued, Kore wakes us up. */
-		if (c->sql.state == KORE_PGSQL_STATE_INIT)
+		if (c->sql.state == KORE_PGSQL_STATE_INIT) {
+			db_gauge(c, 0);
 			return (DB_PENDING);
+		}
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(req, c, c->sql.error));
 	}
@@ -93,6 +100,7 @@ db_run(struct http_request *req, const char *query, int nparams,
 	}
 
 	c->state = DB_CALL_SENT;
+	db_gauge(c, 1);
 	return (DB_PENDING);
 }
 
@@ -188,6 +196,7 @@ db_is_null(struct http_request *req, int row, const char *column)
 void
 db_call_cleanup(struct db_call *c)
 {
+	db_gauge(c, 0);
 	if (c->result != NULL) {
 		PQclear(c->result);
 		c->result = NULL;
@@ -212,6 +221,7 @@ db_finish(struct http_request *req, struct db_call *c)
 		while (c->sql.state == KORE_PGSQL_STATE_RESULT ||
 		    c->sql.state == KORE_PGSQL_STATE_DONE)
 			kore_pgsql_continue(&c->sql);
+		db_gauge(c, 0);
 		if (c->sql.state == KORE_PGSQL_STATE_ERROR) {
 			c->failure = DB_UNAVAILABLE;
 			return (db_fail(req, c, c->sql.error));
@@ -237,6 +247,7 @@ db_finish(struct http_request *req, struct db_call *c)
 static int
 db_fail(struct http_request *req, struct db_call *c, const char *cause)
 {
+	db_gauge(c, 0);
 	request_fail(req, cause != NULL ? cause : "database: unknown error");
 
 	/* Releases the connection; Kore drops it if it is broken. */
@@ -245,6 +256,28 @@ db_fail(struct http_request *req, struct db_call *c, const char *cause)
 	c->state = DB_CALL_FAILED;
 
 	return (c->failure);
+}
+
+/*
+ * This worker's gauges for /metrics: connections running a query, and
+ * queries waiting for one. in_use says whether c holds a connection.
+ */
+static void
+db_gauge(struct db_call *c, int in_use)
+{
+	size_t		slot;
+
+	if (shared == NULL)
+		return;
+
+	slot = worker != NULL ? worker->id % MET_WORKERS : 0;
+	if (in_use != c->in_use) {
+		__atomic_fetch_add(&shared->metrics.db_in_use[slot],
+		    in_use ? 1 : -1, __ATOMIC_RELAXED);
+		c->in_use = in_use;
+	}
+	__atomic_store_n(&shared->metrics.db_queued[slot],
+	    (int64_t)pgsql_queue_count, __ATOMIC_RELAXED);
 }
 
 static int

@@ -27,6 +27,7 @@ struct db_call {
 	PGresult		*result;
 	int			state;
 	int			bound;
+	int			in_use;
 	enum db_status		failure;
 };
 

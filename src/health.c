@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "db.h"
+#include "edge.h"
 #include "health.h"
 #include "http_errors.h"
 #include "request.h"
@@ -25,6 +26,9 @@ page_healthz(struct http_request *req)
 {
 	static const char	body[] = "{\"status\":\"ok\"}";
 
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
+
 	request_begin(req);
 	return (http_json(req, HTTP_STATUS_OK, body, sizeof(body) - 1));
 }
@@ -35,6 +39,9 @@ page_readyz(struct http_request *req)
 	const char	*v;
 	char		body[96];
 	int		len;
+
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
 
 	request_begin(req);
 

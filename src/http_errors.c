@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 
+#include "edge.h"
 #include "http_errors.h"
 #include "request.h"
 
@@ -32,9 +33,7 @@ http_errors_worker_init(void)
 int
 http_json(struct http_request *req, int status, const void *body, size_t len)
 {
-	http_response_header(req, "content-type", "application/json");
-	http_response(req, status, body, len);
-	return (KORE_RESULT_OK);
+	return (edge_send_json(req, status, body, len));
 }
 
 int
@@ -83,6 +82,8 @@ int
 page_not_found(struct http_request *req)
 {
 	request_begin(req);
+	if (!edge_limit_client(req))
+		return (KORE_RESULT_OK);
 	return (http_error(req, HTTP_STATUS_NOT_FOUND, "Not Found"));
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "edge.h"
 #include "http_errors.h"
 #include "jwks_source.h"
 #include "request.h"
@@ -50,6 +51,7 @@ request_begin(struct http_request *req)
 	http_response_header(req, "referrer-policy", "no-referrer");
 	http_response_header(req, "content-security-policy",
 	    "default-src 'none'; frame-ancestors 'none'");
+	edge_cors(req);
 
 	return (ctx);
 }
@@ -157,12 +159,16 @@ request_end(struct http_request *req)
 {
 	struct request_ctx		*ctx;
 	struct request_log_entry	e;
+	u_int64_t			duration;
 	int				level;
 	char				route[256], line[REQUEST_LOG_LINE_MAX];
 	size_t				len;
 
 	if ((ctx = req->hdlr_extra) == NULL)
 		return;
+
+	duration = now_us() - ctx->start_us;
+	edge_record(req, duration);
 
 	level = (req->status >= 500) ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO;
 	if (level >= (int)settings.log_level) {
@@ -179,7 +185,7 @@ request_end(struct http_request *req)
 		e.route = route;
 		e.user_id = (ctx->user_id[0] != '\0') ? ctx->user_id : NULL;
 		e.status = req->status;
-		e.duration_us = now_us() - ctx->start_us;
+		e.duration_us = duration;
 		e.bytes = req->content_length;
 		e.error = (ctx->error[0] != '\0') ? ctx->error : NULL;
 

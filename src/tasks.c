@@ -17,6 +17,7 @@
 
 #include "cursor.h"
 #include "db.h"
+#include "edge.h"
 #include "digest_cache.h"
 #include "fields.h"
 #include "http_errors.h"
@@ -95,6 +96,9 @@ page_tasks(struct http_request *req)
 {
 	struct request_ctx	*ctx;
 
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
+
 	ctx = request_begin(req);
 	if (!task_route(req, ctx, NULL))
 		return (KORE_RESULT_OK);
@@ -108,6 +112,9 @@ int
 page_task(struct http_request *req)
 {
 	struct request_ctx	*ctx;
+
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
 
 	ctx = request_begin(req);
 	if (!task_route(req, ctx, task_call(req, ctx)->id))
@@ -132,6 +139,9 @@ page_task_complete(struct http_request *req)
 	struct task_call	*c;
 	char			next[37];
 	int			ret;
+
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
 
 	ctx = request_begin(req);
 	c = task_call(req, ctx);
@@ -169,6 +179,9 @@ page_tags(struct http_request *req)
 	struct request_ctx	*ctx;
 	const char		*params[1], *body;
 	int			ret;
+
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
 
 	ctx = request_begin(req);
 	params[0] = ctx->user_id;

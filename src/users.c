@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "edge.h"
 #include "fields.h"
 #include "http_errors.h"
 #include "query.h"
@@ -102,6 +103,9 @@ page_users_me(struct http_request *req)
 {
 	struct request_ctx	*ctx;
 
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
+
 	ctx = request_begin(req);
 
 	switch (req->method) {
@@ -126,6 +130,9 @@ page_users_list(struct http_request *req)
 	char				sql[2048], lim[24], off[24];
 	size_t				i;
 	int				ret;
+
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
 
 	request_begin(req);
 
@@ -171,6 +178,9 @@ page_users_one(struct http_request *req)
 	const char	*params[1];
 	char		id[256];
 	int		ret;
+
+	if (edge_preflight(req))
+		return (KORE_RESULT_OK);
 
 	request_begin(req);
 	if (!path_capture(req, 1, id, sizeof(id)))

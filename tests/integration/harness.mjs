@@ -56,6 +56,9 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
       DATABASE_URL: databaseUrl,
       ENV_FILE: '/nonexistent',
       ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0',
+      // Rate limits are off unless a test turns them on (edge tests).
+      RATE_LIMIT_RPM: '0',
+      RATE_LIMIT_ANON_RPM: '0',
       UBSAN_OPTIONS: 'print_stacktrace=1',
       ...env,
     },
