@@ -40,9 +40,25 @@ port=$(free_port)
 sed -e "s#bind 127.0.0.1 [0-9]*#bind 127.0.0.1 $port#" \
     -e "s#certfile.*#certfile $work/tls/cert.pem#" \
     -e "s#certkey.*#certkey $work/tls/key.pem#" kore.conf > "$work/kore.conf"
+# The edge layer on: CORS for an origin, rate limits that are checked on
+# every request (high enough never to refuse), gzip for clients asking.
 DATABASE_URL=$dburl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+    CORS_ORIGINS=https://app.example.com RATE_LIMIT_RPM=100000000 \
+    RATE_LIMIT_ANON_RPM=100000000 \
     ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore.conf" \
     > "$work/server.log" 2>&1 &
+pids="$pids $!"
+
+# The same server with the switchable parts of the edge layer off (no
+# CORS, no rate limits; its clients ask for no gzip). Security headers,
+# request ids and metrics cannot be switched off and are in both.
+oport=$(free_port)
+sed -e "s#bind 127.0.0.1 $port#bind 127.0.0.1 $oport#" "$work/kore.conf" \
+    > "$work/kore-off.conf"
+DATABASE_URL=$dburl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+    RATE_LIMIT_RPM=0 RATE_LIMIT_ANON_RPM=0 \
+    ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore-off.conf" \
+    > "$work/server-off.log" 2>&1 &
 pids="$pids $!"
 
 # A bare Kore handler on the same TLS set-up, the /healthz baseline.
@@ -68,7 +84,7 @@ CONF
 .build/kore/kore -fnrq -c "$work/bare.conf" > "$work/bare.log" 2>&1 &
 pids="$pids $!"
 
-for p in "$port" "$bport"; do
+for p in "$port" "$bport" "$oport"; do
 	n=0
 	until curl -sk -o /dev/null "https://127.0.0.1:$p/healthz"; do
 		n=$((n + 1))
@@ -118,6 +134,11 @@ run "GET /api/v1/users/me" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/users/me"
 run "GET /api/v1/tasks?limit=20" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks?limit=20"
+run "  same, edge layer on (gzip, CORS)" -H "$auth" \
+    -H "Accept-Encoding: gzip" -H "Origin: https://app.example.com" \
+    "https://127.0.0.1:$port/api/v1/tasks?limit=20"
+run "  same, edge layer off" -H "$auth" \
+    "https://127.0.0.1:$oport/api/v1/tasks?limit=20"
 run "GET /api/v1/tasks/{id}" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id"
 run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
