@@ -22,19 +22,21 @@ OBJS_ASAN	:= $(SRCS:src/%.c=$(BUILD)/obj-asan/%.o)
 
 # Kore's feature flags must match the kore binary we build (struct layouts).
 KORE_FEATURES	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS -DKORE_USE_CURL
-PG_INCLUDE	:= $(shell pg_config --includedir 2>/dev/null)
+# Deferred (=): on a fresh machine libpq-dev comes with `make deps`, after
+# make has read this file.
+PG_INCLUDE	= $(or $(shell pg_config --includedir 2>/dev/null),/usr/include/postgresql)
 
 WARNINGS	:= -Wall -Wextra -Werror -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wmissing-declarations -Wshadow \
 		   -Wpointer-arith -Wcast-qual -Wsign-compare \
 		   -Wno-unused-parameter
-CFLAGS_BASE	:= -std=c99 -D_GNU_SOURCE -fPIC -g $(WARNINGS) \
+CFLAGS_BASE	= -std=c99 -D_GNU_SOURCE -fPIC -g $(WARNINGS) \
 		   -I/usr/share/kore/include -I$(PG_INCLUDE) -Isrc \
 		   $(KORE_FEATURES)
-CFLAGS_REL	:= $(CFLAGS_BASE) -O2 -fstack-protector-strong \
+CFLAGS_REL	= $(CFLAGS_BASE) -O2 -fstack-protector-strong \
 		   -D_FORTIFY_SOURCE=2
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer
-CFLAGS_ASAN	:= $(CFLAGS_BASE) -O1 $(SANITIZE)
+CFLAGS_ASAN	= $(CFLAGS_BASE) -O1 $(SANITIZE)
 LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Benchmarks over HTTPS keep-alive with wrk (-t2 -c64), server, database and
 # wrk sharing this machine's cores. Prints one table row per endpoint:
 # requests/s, p50 and p99 latency, and errors (socket errors + non-2xx).
@@ -25,7 +25,7 @@ pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	sleep 1
-	scripts/db.sh stop "$work/pg" >/dev/null 2>&1 || true
+	scripts/db.sh destroy "$work/pg" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

@@ -4,10 +4,12 @@
 #
 #   scripts/db.sh start DIR PORT    init (first time) and start; prints nothing
 #   scripts/db.sh stop DIR          fast shutdown
+#   scripts/db.sh destroy DIR       stop and remove the cluster
 #   scripts/db.sh url DIR PORT      the DATABASE_URL for it
 set -eu
 
 cmd=$1
+link=$(realpath -m -s "$2")
 dir=$(realpath -m "$2")
 port=${3:-54329}
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -22,8 +24,28 @@ as_owner() {
 	fi
 }
 
+# As root, the cluster runs as postgres, who may not be able to reach the
+# checkout (a home directory of mode 700, say). Then the cluster lives
+# under /var/lib/postgresql and DIR is a link to it.
+place() {
+	if [ "$(id -u)" -ne 0 ] || [ -L "$link" ]; then
+		return
+	fi
+	mkdir -p "$(dirname "$link")"
+	if runuser -u postgres -- test -x "$(dirname "$link")" 2>/dev/null; then
+		return
+	fi
+	real=/var/lib/postgresql/clusters/$(printf '%s' "$link" |
+	    sha256sum | cut -c1-16)
+	mkdir -p "$real"
+	rm -rf "$link"
+	ln -s "$real" "$link"
+	dir=$real
+}
+
 case "$cmd" in
 start)
+	place
 	mkdir -p "$dir"
 	if [ "$(id -u)" -eq 0 ]; then
 		chown postgres:postgres "$dir"
@@ -33,6 +55,7 @@ start)
 		as_owner "$bindir/initdb" -D "$dir" -U postgres -A trust \
 		    -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 || {
 			cat "$dir.initdb.log" >&2; exit 1; }
+		rm -f "$dir.initdb.log"
 	fi
 	if as_owner "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
 		exit 0
@@ -51,11 +74,19 @@ stop)
 		as_owner "$bindir/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
 	fi
 	;;
+destroy)
+	if [ -f "$dir/postmaster.pid" ]; then
+		as_owner "$bindir/pg_ctl" -D "$dir" -m immediate -w stop \
+		    >/dev/null || true
+	fi
+	rm -rf "$dir" "$dir.initdb.log"
+	[ -L "$link" ] && rm -f "$link"
+	;;
 url)
 	echo "postgresql://postgres@/app?host=$dir&port=$port"
 	;;
 *)
-	echo "usage: db.sh start|stop|url DIR [PORT]" >&2
+	echo "usage: db.sh start|stop|destroy|url DIR [PORT]" >&2
 	exit 2
 	;;
 esac

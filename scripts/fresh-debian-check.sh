@@ -21,7 +21,7 @@ set -o pipefail
 
 CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}	# seconds `make run` gets to answer /healthz
-TEST_TIMEOUT=${TEST_TIMEOUT:-3600}# seconds `make test` gets
+TEST_TIMEOUT=${TEST_TIMEOUT:-3600}	# seconds `make test` gets
 PGPORT_DEFAULT=54329	# the Makefile's PGPORT
 
 base=/srv/deb12

@@ -311,7 +311,9 @@ page_metrics(struct http_request *req)
 		names.routes[names.nroutes] = routes[names.nroutes];
 		names.nroutes++;
 	}
-	for (i = 0; i < AUTH_REASONS && i < MET_REASONS; i++)
+	/* Index 0 is "ok", not a failure: no series for it. */
+	names.reasons[names.nreasons++] = NULL;
+	for (i = 1; i < AUTH_REASONS && i < MET_REASONS; i++)
 		names.reasons[names.nreasons++] = auth_reason_label((int)i);
 
 	strbuf_init(&b);

@@ -8,26 +8,53 @@
 #include <kore/http.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "edge.h"
 #include "http_errors.h"
 #include "request.h"
 
-/* Set in our Kore patch: header lines added to Kore's own errors. */
-extern const char	*http_error_headers;
+/* Our Kore patch calls this for the errors Kore answers by itself. */
+extern void	(*http_error_hook)(int, struct kore_buf *);
 
 static void	json_escape_into(struct kore_buf *, const char *);
+static void	kore_error_headers(int, struct kore_buf *);
 
 void
 http_errors_worker_init(void)
 {
-	http_error_headers =
+	http_error_hook = kore_error_headers;
+}
+
+/*
+ * A 405, 413, 400... that Kore sends before any handler runs: the same
+ * headers as ours, a fresh request id (the request is already gone), and
+ * its log line.
+ */
+static void
+kore_error_headers(int status, struct kore_buf *hdr)
+{
+	struct request_log_entry	e;
+	char				id[37], line[REQUEST_LOG_LINE_MAX];
+	size_t				len;
+
+	request_id_generate(id);
+	kore_buf_appendf(hdr, "x-request-id: %s\r\n"
 	    "x-content-type-options: nosniff\r\n"
 	    "x-frame-options: DENY\r\n"
 	    "referrer-policy: no-referrer\r\n"
 	    "content-security-policy: default-src 'none'; "
 	    "frame-ancestors 'none'\r\n"
-	    "cache-control: no-store\r\n";
+	    "cache-control: no-store\r\n", id);
+
+	memset(&e, 0, sizeof(e));
+	e.level = "info";
+	e.request_id = id;
+	e.method = "";
+	e.route = "kore";
+	e.status = status;
+	len = request_log_format(line, sizeof(line), &e, request_wall_ms());
+	request_log_write(line, len);
 }
 
 int

@@ -124,6 +124,8 @@ metrics_render(const struct metrics *m, const struct metrics_names *n,
 	strbuf_str(b, "# HELP auth_failures_total Refused tokens by reason.\n"
 	    "# TYPE auth_failures_total counter\n");
 	for (r = 0; r < n->nreasons && r < MET_REASONS; r++) {
+		if (n->reasons[r] == NULL)
+			continue;
 		strbuf_str(b, "auth_failures_total{reason=");
 		label_value(b, n->reasons[r]);
 		strbuf_printf(b, "} %llu\n",

@@ -21,9 +21,7 @@
 #include "settings.h"
 
 static void		request_end(struct http_request *);
-static void		log_write(const char *, size_t);
 static u_int64_t	now_us(void);
-static int64_t		wall_ms(void);
 
 struct request_ctx *
 request_begin(struct http_request *req)
@@ -150,8 +148,8 @@ app_log(int level, const char *fmt, ...)
 	va_end(args);
 
 	len = request_log_message(line, sizeof(line), names[level], msg,
-	    wall_ms());
-	log_write(line, len);
+	    request_wall_ms());
+	request_log_write(line, len);
 }
 
 static void
@@ -189,8 +187,8 @@ request_end(struct http_request *req)
 		e.bytes = req->content_length;
 		e.error = (ctx->error[0] != '\0') ? ctx->error : NULL;
 
-		len = request_log_format(line, sizeof(line), &e, wall_ms());
-		log_write(line, len);
+		len = request_log_format(line, sizeof(line), &e, request_wall_ms());
+		request_log_write(line, len);
 	}
 
 	if (ctx->auth_waiting)
@@ -202,8 +200,8 @@ request_end(struct http_request *req)
 }
 
 /* One write per line: lines from several workers never interleave. */
-static void
-log_write(const char *line, size_t len)
+void
+request_log_write(const char *line, size_t len)
 {
 	ssize_t		r;
 
@@ -227,8 +225,8 @@ now_us(void)
 	return ((u_int64_t)ts.tv_sec * 1000000 + (u_int64_t)ts.tv_nsec / 1000);
 }
 
-static int64_t
-wall_ms(void)
+int64_t
+request_wall_ms(void)
 {
 	struct timespec		ts;
 

@@ -45,6 +45,8 @@ json_t			*request_json(struct http_request *,
 			    struct validation_errors *);
 int			 request_json_refused(struct http_request *, json_t *,
 			    struct validation_errors *);
+void			 request_log_write(const char *, size_t);
+int64_t			 request_wall_ms(void);
 void			 app_log(int, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 

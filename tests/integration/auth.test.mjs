@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { startServer, request, psql, sleep, caPem } from './harness.mjs';
@@ -45,6 +46,20 @@ function assertInvalidToken(r, detailRe) {
   if (detailRe) assert.match(r.json.detail, detailRe);
 }
 
+// Kore 4.1 can miss a SIGTERM that reaches a worker busy outside epoll_wait:
+// the worker then sleeps until its next timer (the JWKS refresh, 300 s by
+// default). Signal the workers again so one miss costs seconds, and say so.
+function workerPids(pid) {
+  try { return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number).filter((n) => n > 1); } catch { return []; }
+}
+async function stopKore(s) {
+  const nudge = setInterval(() => {
+    console.warn(`# kore ${s.child.pid} still running after SIGTERM: signalling its workers again`);
+    for (const pid of workerPids(s.child.pid)) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  }, 5000);
+  try { await s.stop(); } finally { clearInterval(nudge); }
+}
+
 // Starts things, stops them all afterwards (kore's stop() reports sanitizer output).
 async function using(fn) {
   const owned = [];
@@ -52,13 +67,10 @@ async function using(fn) {
   let failed;
   try {
     return await fn(own);
-  } catch (e) {
-    failed = e;
-    throw e;
-  } finally {
+  } catch (e) { failed = e; throw e; } finally {
     let err;
     for (const x of owned.reverse()) {
-      try { await x.stop(); } catch (e) { err ??= e; }
+      try { await (x.child ? stopKore(x) : x.stop()); } catch (e) { err ??= e; }
     }
     if (err && !failed) throw err;
     if (err) failed.message += `\nand on stop: ${err.message}`;
@@ -80,10 +92,7 @@ async function jwksProxy(target) {
   });
   await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
   p.jwksUrl = `http://127.0.0.1:${srv.address().port}/api/auth/jwks`;
-  p.stop = () => new Promise((resolve) => {
-    srv.closeAllConnections();
-    srv.close(() => resolve());
-  });
+  p.stop = () => new Promise((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); });
   return p;
 }
 
@@ -116,7 +125,7 @@ before(async () => {
   srv = await startServer({ env: jwksEnv(auth) });
 });
 after(async () => {
-  try { await srv?.stop(); } finally { await auth?.stop(); }
+  try { if (srv) await stopKore(srv); } finally { await auth?.stop(); }
 });
 
 test('a real Better Auth EdDSA token is accepted; the user comes from its claims', async () => {

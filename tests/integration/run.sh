@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Integration tests: a throwaway PostgreSQL cluster on a free port, a test
 # certificate chain, then node's test runner over tests/integration/. Each
 # test file starts real Kore servers (sanitizer build) on free ports.
@@ -19,7 +19,7 @@ work=$(mktemp -d "$top/.build/itest.XXXXXX")
 chmod 755 "$work"
 pgport=$(free_port)
 cleanup() {
-	scripts/db.sh stop "$work/pg" >/dev/null 2>&1 || true
+	scripts/db.sh destroy "$work/pg" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startServer, request, psql, sleep } from './harness.mjs';
 import { startAuthServer, signUp, getToken, setRole, getJwks, decodeJwt } from '../auth-server/client.mjs';
 
@@ -11,6 +12,20 @@ const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const newEmail = (tag) => `${tag}-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
 const q1 = (sql) => psql(sql);
 const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
+
+// Kore 4.1 can miss a SIGTERM that reaches a worker busy outside epoll_wait:
+// the worker then sleeps until its next timer (the JWKS refresh, 300 s by
+// default). Signal the workers again so one miss costs seconds, and say so.
+function workerPids(pid) {
+  try { return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number).filter((n) => n > 1); } catch { return []; }
+}
+async function stopKore(s) {
+  const nudge = setInterval(() => {
+    console.warn(`# kore ${s.child.pid} still running after SIGTERM: signalling its workers again`);
+    for (const pid of workerPids(s.child.pid)) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  }, 5000);
+  try { await s.stop(); } finally { clearInterval(nudge); }
+}
 
 let auth, srv, admin;
 before(async () => {
@@ -25,7 +40,7 @@ before(async () => {
   admin = { token: await getToken(auth.url, u.cookie), email };
 });
 after(async () => {
-  try { await srv?.stop(); } finally { await auth?.stop(); }
+  try { if (srv) await stopKore(srv); } finally { await auth?.stop(); }
 });
 
 function api(s, path, token, opts = {}) {
@@ -82,7 +97,7 @@ test('no database write on every request: at most one upsert per worker for a kn
     assert.ok(calls >= 1 && calls <= 2, `${calls} upserts for 30 requests on 2 workers`);
   } finally {
     q1('DROP TRIGGER IF EXISTS jit_count ON users; DROP FUNCTION IF EXISTS jit_count(); DROP TABLE IF EXISTS jit_calls;');
-    await s?.stop();
+    if (s) await stopKore(s);
   }
 });
 
