@@ -15,10 +15,12 @@
 #include "request.h"
 
 /* Our Kore patch calls this for the errors Kore answers by itself. */
-extern void	(*http_error_hook)(int, struct kore_buf *);
+extern void	(*http_error_hook)(int, struct http_request *,
+		    struct kore_buf *);
 
 static void	json_escape_into(struct kore_buf *, const char *);
-static void	kore_error_headers(int, struct kore_buf *);
+static void	kore_error_headers(int, struct http_request *,
+		    struct kore_buf *);
 
 void
 http_errors_worker_init(void)
@@ -28,17 +30,23 @@ http_errors_worker_init(void)
 
 /*
  * A 405, 413, 400... that Kore sends before any handler runs: the same
- * headers as ours, a fresh request id (the request is already gone), and
- * its log line.
+ * headers as ours, the request id (the client's when Kore still has the
+ * request, else a fresh one), and its log line.
  */
 static void
-kore_error_headers(int status, struct kore_buf *hdr)
+kore_error_headers(int status, struct http_request *req, struct kore_buf *hdr)
 {
 	struct request_log_entry	e;
-	char				id[37], line[REQUEST_LOG_LINE_MAX];
+	const char			*incoming;
+	char				id[REQUEST_ID_MAX + 1];
+	char				line[REQUEST_LOG_LINE_MAX];
 	size_t				len;
 
-	request_id_generate(id);
+	if (req != NULL && http_request_header(req, "x-request-id",
+	    &incoming) && request_id_valid(incoming))
+		kore_strlcpy(id, incoming, sizeof(id));
+	else
+		request_id_generate(id);
 	kore_buf_appendf(hdr, "x-request-id: %s\r\n"
 	    "x-content-type-options: nosniff\r\n"
 	    "x-frame-options: DENY\r\n"
@@ -50,7 +58,7 @@ kore_error_headers(int status, struct kore_buf *hdr)
 	memset(&e, 0, sizeof(e));
 	e.level = "info";
 	e.request_id = id;
-	e.method = "";
+	e.method = req != NULL ? http_method_text(req->method) : "";
 	e.route = "kore";
 	e.status = status;
 	len = request_log_format(line, sizeof(line), &e, request_wall_ms());
