@@ -11,8 +11,8 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { startServer, caPem, dbctl, sleep } from './harness.mjs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startServer, caPem, dbctl, sleep, mintToken } from './harness.mjs';
 
 const SECRET = 'edge-integration-secret-0123456789-abcdefghij';
 const RUN = randomBytes(4).toString('hex');
@@ -20,14 +20,7 @@ const ORIGIN = 'https://app.example.com';
 const ORIGIN2 = 'http://localhost:5173';
 const EVIL = 'https://evil.example.com';
 
-const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-function mint(sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
-    sub, email: `${sub}@example.com`, name: `User ${sub}`, role: 'user', iat: now, exp: now + 3600,
-  })}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
+const mint = (sub) => mintToken(SECRET, sub);
 let nusers = 0;
 const bearer = (name) => ({ authorization: `Bearer ${mint(`${name}-${RUN}-${++nusers}`)}` });
 const BAD = { authorization: 'Bearer garbage' };

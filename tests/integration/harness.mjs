@@ -1,6 +1,7 @@
 // Starts real Kore servers (the sanitizer build) with a config derived from
 // kore.conf, and talks HTTPS to them. Used by every integration test file.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -167,6 +168,16 @@ export function dbctl(action) {
     ? ['start', process.env.TEST_PGDATA, process.env.TEST_PGPORT]
     : ['stop', process.env.TEST_PGDATA];
   execFileSync(path.join(top, 'scripts/db.sh'), args, { env: { ...process.env, PG_FSYNC: 'off' } });
+}
+
+// An HS256 token for shared-secret mode (BETTER_AUTH_SECRET), valid an hour.
+export function mintToken(secret, sub) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+    sub, email: `${sub}@example.com`, name: `User ${sub}`, role: 'user', iat: now, exp: now + 3600,
+  })}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 export { top };

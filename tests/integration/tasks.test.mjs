@@ -7,8 +7,8 @@
 // Authentication: shared-secret mode (HS256 tokens minted here).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { startServer, request, psql } from './harness.mjs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startServer, request, psql, mintToken } from './harness.mjs';
 
 const SECRET = 'tasks-integration-secret-0123456789-abcdefgh';
 const RUN = randomBytes(4).toString('hex');
@@ -20,14 +20,7 @@ const TASK_KEYS = [
   'priority', 'recurrence', 'remind_at', 'tags', 'title', 'updated_at', 'user_id',
 ].sort();
 
-const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-function mint(sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
-    sub, email: `${sub}@example.com`, name: `User ${sub}`, role: 'user', iat: now, exp: now + 3600,
-  })}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
+const mint = (sub) => mintToken(SECRET, sub);
 let nusers = 0;
 function newUser(name) {
   const sub = `${name}-${RUN}-${++nusers}`;
