@@ -29,7 +29,6 @@
 #include "tasks.h"
 #include "tasks_sql.h"
 
-#define TASK_BODY_MAX		16384
 #define IDEMPOTENCY_KEY_MAX	255
 
 static const char * const task_priorities[] = {
@@ -62,7 +61,6 @@ struct task_call {
 	int		nparams;
 	int		if_match_set;
 	char		if_match[16];
-	int		idempotent;
 	const struct task_sort	*sort;		/* lists */
 	int		limit;
 	int		offset;
@@ -448,7 +446,6 @@ tasks_create(struct http_request *req, struct request_ctx *ctx)
 			c->params[2] = kore_strdup(key);
 			c->params[3] = kore_strdup(hash);
 			c->nparams = 4;
-			c->idempotent = 1;
 			c->sql = kore_strdup(SQL_TASK_POST_IDEMPOTENT);
 		} else {
 			c->sql = kore_strdup(SQL_TASK_POST);
