@@ -46,7 +46,10 @@ pids="$pids $server"
 until curl -sk -o /dev/null "https://127.0.0.1:$port/healthz"; do sleep 0.1; done
 
 auth="Authorization: Bearer $(node bench/mint-token.mjs "$secret" soak-user)"
+# Creates go to another user, so the read user's list keeps its 200 tasks.
+writer="Authorization: Bearer $(node bench/mint-token.mjs "$secret" soak-writer)"
 curl -sk -H "$auth" "https://127.0.0.1:$port/api/v1/tags" >/dev/null
+curl -sk -H "$writer" "https://127.0.0.1:$port/api/v1/tags" >/dev/null
 psql "$dburl" -Xq -c "INSERT INTO tasks (user_id, title, tags)
     SELECT 'soak-user', 'Task ' || g, ARRAY['a', 'b'] FROM
     generate_series(1, 200) g"
@@ -57,22 +60,24 @@ rss() {
 }
 
 echo "minute 0: $(rss)"
+loads=""
 wrk -t1 -c32 -d"${secs}s" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks?limit=20" > "$work/wrk1" 2>&1 &
-pids="$pids $!"
+loads="$loads $!"
 wrk -t1 -c16 -d"${secs}s" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id" > "$work/wrk2" 2>&1 &
-pids="$pids $!"
-wrk -t1 -c16 -d"${secs}s" -H "$auth" -s bench/post.lua \
+loads="$loads $!"
+wrk -t1 -c16 -d"${secs}s" -H "$writer" -s bench/post.lua \
     "https://127.0.0.1:$port/api/v1/tasks" > "$work/wrk3" 2>&1 &
-pids="$pids $!"
+loads="$loads $!"
+pids="$pids $loads"
 
 for m in $(seq 1 $((secs / 60))); do
 	sleep 60
 	echo "minute $m: $(rss)"
 done
-wait 2>/dev/null || true
-sleep 2
+# shellcheck disable=SC2086
+wait $loads 2>/dev/null || true
 for f in wrk1 wrk2 wrk3; do
 	grep -E "Requests/sec|Non-2xx|Socket errors" "$work/$f" | tr '\n' ' '
 	echo

@@ -46,6 +46,7 @@ static int		 edge_limit(struct http_request *, const char *, size_t,
 			    long);
 static int		 edge_accepts_gzip(struct http_request *);
 static int		 edge_gzip(const void *, size_t, struct strbuf *);
+static void		 edge_weak_etag(struct http_request *);
 static size_t		 edge_route_index(struct http_request *);
 static size_t		 edge_method_index(int);
 static void		 edge_methods(int, char *, size_t);
@@ -200,6 +201,7 @@ edge_send_json(struct http_request *req, int status, const void *body,
 	http_response_header(req, "vary", "Accept-Encoding");
 	strbuf_init(&z);
 	if (edge_accepts_gzip(req) && edge_gzip(body, len, &z)) {
+		edge_weak_etag(req);
 		http_response_header(req, "content-encoding", "gzip");
 		http_response(req, status, z.data, z.len);
 	} else {
@@ -266,6 +268,29 @@ edge_gzip(const void *in, size_t len, struct strbuf *out)
 	deflateEnd(&zs);
 
 	return (ret == Z_STREAM_END);
+}
+
+/*
+ * Another encoding is another representation: its ETag becomes weak
+ * (RFC 9110 8.8.3), which If-None-Match still matches and If-Match, which
+ * compares our row versions, reads the same.
+ */
+static void
+edge_weak_etag(struct http_request *req)
+{
+	struct http_header	*hdr;
+	char			*weak;
+	size_t			len;
+
+	TAILQ_FOREACH(hdr, &req->resp_headers, list) {
+		if (strcmp(hdr->header, "etag") || !strncmp(hdr->value, "W/", 2))
+			continue;
+		len = strlen(hdr->value) + 3;
+		weak = kore_malloc(len);
+		(void)snprintf(weak, len, "W/%s", hdr->value);
+		kore_free(hdr->value);
+		hdr->value = weak;
+	}
 }
 
 /* Called when a request ends: its counters and latency. */

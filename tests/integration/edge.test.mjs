@@ -395,6 +395,22 @@ describe('gzip', () => {
       assert.deepEqual([r.status, r.headers['content-encoding'], r.json?.items.length], [200, undefined, 30], ae);
     }
   });
+
+  test('a gzipped task is another representation: its ETag is weak and still matches', async () => {
+    const made = await call(srv, '/api/v1/tasks', {
+      method: 'POST', headers: user, body: { title: 'big', description: 'x'.repeat(2000) },
+    });
+    assert.equal(made.status, 201, show(made));
+    const one = made.json;
+    const get = (h) => call(srv, `/api/v1/tasks/${one.id}`, { headers: { ...user, ...h } });
+    const plain = await get({});
+    assert.match(plain.headers.etag, /^"\d+"$/);
+    const z = await get({ 'accept-encoding': 'gzip' });
+    assert.equal(z.headers['content-encoding'], 'gzip');
+    assert.equal(z.headers.etag, `W/${plain.headers.etag}`);
+    const again = await get({ 'accept-encoding': 'gzip', 'if-none-match': z.headers.etag });
+    assert.equal(again.status, 304);
+  });
 });
 
 // ---------------------------------------------------------------- metrics
