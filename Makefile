@@ -14,6 +14,8 @@ KORE_ASAN	:= $(BUILD)/kore-asan/kore
 MODULE		:= $(BUILD)/app.so
 MODULE_ASAN	:= $(BUILD)/app-asan.so
 PATCH		:= patches/kore-4.1-fixes.patch
+DOCS		:= $(BUILD)/docs/openapi.json
+SWAGGER_UI	:= openapi/node_modules/.package-lock.json
 
 SRCS		:= $(wildcard src/*.c)
 HDRS		:= $(wildcard src/*.h)
@@ -52,10 +54,10 @@ UNIT_SRCS_digest_cache	:= src/digest_cache.c
 UNIT_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
-.PHONY: all run test unit integration deps deps-test kore module cert \
+.PHONY: all run test unit integration deps deps-test kore module docs cert \
 	db db-stop bench clean distclean
 
-all: module
+all: module docs
 
 deps:
 	@scripts/install-deps.sh
@@ -87,6 +89,16 @@ $(BUILD)/obj-asan/%.o: src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ASAN) -c $< -o $@
 
+# The OpenAPI document (kore.conf + openapi/api.mjs) and Swagger UI, which
+# the server reads from DOCS_DIR at start. Fails when the two disagree.
+docs: $(DOCS)
+
+$(DOCS): kore.conf $(wildcard openapi/*.mjs openapi/swagger/*) $(SWAGGER_UI)
+	@node openapi/build.mjs $(BUILD)/docs
+
+$(SWAGGER_UI): openapi/package-lock.json
+	@npm ci --prefix openapi --no-audit --no-fund --loglevel=error
+
 cert: $(DATA)/tls/cert.pem
 
 $(DATA)/tls/cert.pem:
@@ -102,12 +114,12 @@ db-stop:
 LOCAL_DB_URL = $(shell scripts/db.sh url $(DATA)/pg $(PGPORT))
 USES_OWN_DB = $(or $(DATABASE_URL),$(shell grep -qs '^DATABASE_URL=' .env && echo yes))
 
-run: deps $(KORE) $(MODULE) cert
+run: deps $(KORE) $(MODULE) $(DOCS) cert
 	@$(if $(USES_OWN_DB),true,$(MAKE) --no-print-directory db)
 	@echo "serving https://127.0.0.1:8888 (Ctrl-C stops; make db-stop stops the database)"
 	$(if $(USES_OWN_DB),,DATABASE_URL='$(LOCAL_DB_URL)') exec $(KORE) -fnr -c kore.conf
 
-test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN)
+test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
@@ -121,10 +133,10 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $(HDRS)
 	$(CC) $(CFLAGS_ASAN) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(UNIT_SRCS_$*) $(LIBS) -lcmocka
 
-integration: $(KORE_ASAN) $(MODULE_ASAN)
+integration: $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@tests/integration/run.sh
 
-bench: $(KORE) $(MODULE) cert
+bench: $(KORE) $(MODULE) $(DOCS) cert
 	@bench/run.sh
 
 clean:

@@ -10,7 +10,7 @@ util-linux procps"
 
 # Extra tools for `make test` and `make bench`.
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS python3 g++ wrk"
+	PKGS="$PKGS python3 g++ wrk chromium"
 fi
 
 missing=""
@@ -36,8 +36,9 @@ if [ -n "$missing" ]; then
 	    --no-install-recommends $missing >/dev/null
 fi
 
-if [ "${1:-}" = "--test" ] && ! command -v node >/dev/null 2>&1; then
-	echo "Node.js 20 and npm are needed for the integration tests" >&2
+# Node builds the OpenAPI document and fetches Swagger UI; the tests run on it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "Node.js 20 and npm are needed (the OpenAPI document, the tests)" >&2
 	exit 1
 fi
 exit 0

@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "docs.h"
 #include "health.h"
 #include "http_errors.h"
 #include "jwks_source.h"
@@ -65,6 +66,9 @@ kore_parent_configure(int argc, char **argv)
 	if (!settings_dotenv(envfile, err, sizeof(err)))
 		app_fatal(err);
 	if (!settings_load(&settings, app_getenv, err, sizeof(err)))
+		app_fatal(err);
+
+	if (!docs_load(settings.docs_dir, err, sizeof(err)))
 		app_fatal(err);
 
 	set = calloc(1, sizeof(*set));

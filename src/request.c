@@ -69,6 +69,23 @@ request_fail(struct http_request *req, const char *cause)
  * The request body as Kore received it (in memory: http_body_max bounds
  * it and no disk offload is configured). Empty when there is none.
  */
+/* Replaces a response header set earlier (request_begin's CSP), or adds it. */
+void
+request_header_set(struct http_request *req, const char *name,
+    const char *value)
+{
+	struct http_header	*hdr;
+
+	TAILQ_FOREACH(hdr, &req->resp_headers, list) {
+		if (!strcmp(hdr->header, name)) {
+			kore_free(hdr->value);
+			hdr->value = kore_strdup(value);
+			return;
+		}
+	}
+	http_response_header(req, name, value);
+}
+
 void
 request_body(struct http_request *req, const char **data, size_t *len)
 {

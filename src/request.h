@@ -38,6 +38,8 @@ struct request_ctx {
 
 struct request_ctx	*request_begin(struct http_request *);
 void			 request_fail(struct http_request *, const char *);
+void			 request_header_set(struct http_request *,
+			    const char *, const char *);
 void			 request_body(struct http_request *, const char **,
 			    size_t *);
 json_t			*request_json(struct http_request *,

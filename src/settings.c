@@ -105,6 +105,9 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	if (!setting_string(get, "MIGRATIONS_DIR", "migrations", 1024,
 	    &s->migrations_dir, err, errlen))
 		return (0);
+	if (!setting_string(get, "DOCS_DIR", ".build/docs", 1024,
+	    &s->docs_dir, err, errlen))
+		return (0);
 
 	return (1);
 }
@@ -124,6 +127,7 @@ settings_free(struct settings *s)
 		free(s->cors_origins[i]);
 	free(s->metrics_token);
 	free(s->migrations_dir);
+	free(s->docs_dir);
 	memset(s, 0, sizeof(*s));
 }
 

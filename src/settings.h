@@ -33,6 +33,7 @@ struct settings {
 	char		*metrics_token;
 	long		upload_max_bytes;
 	char		*migrations_dir;
+	char		*docs_dir;
 };
 
 /* Looks a variable up; returns NULL when it is not set. */

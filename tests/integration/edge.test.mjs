@@ -7,12 +7,11 @@
 // only), and /proc/<worker>/io shows that both workers wrote answers.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import tls from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync, readdirSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startServer, caPem, dbctl, sleep, mintToken } from './harness.mjs';
+import { startServer, caPem, dbctl, sleep, mintToken, request } from './harness.mjs';
 
 const SECRET = 'edge-integration-secret-0123456789-abcdefghij';
 const RUN = randomBytes(4).toString('hex');
@@ -25,29 +24,9 @@ let nusers = 0;
 const bearer = (name) => ({ authorization: `Bearer ${mint(`${name}-${RUN}-${++nusers}`)}` });
 const BAD = { authorization: 'Bearer garbage' };
 
-// One request on a new TLS connection (harness.request's TLS options), the
-// body kept raw. A failed TLS handshake never reached a handler: retried.
-function once(srv, urlPath, { method = 'GET', headers = {}, body, localAddress } = {}) {
-  const h = { host: `localhost:${srv.port}`, ...headers };
-  if (body !== undefined) {
-    if (typeof body !== 'string') [body, h['content-type']] = [JSON.stringify(body), 'application/json'];
-    h['content-length'] = Buffer.byteLength(body);
-  }
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: srv.port, servername: 'localhost', path: urlPath,
-      method, headers: h, ca: caPem, agent: false, localAddress }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        let json;
-        try { json = JSON.parse(raw); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, raw, text: raw.toString(), json });
-      });
-    });
-    req.on('error', reject).end(body);
-  });
-}
+// One request on a new TLS connection; the harness checks it against the
+// OpenAPI document. A failed TLS handshake never reached a handler: retried.
+const once = (srv, urlPath, opts = {}) => request(srv, urlPath, opts);
 async function call(srv, urlPath, opts) {
   for (let attempt = 1; ; attempt++) {
     try { return await once(srv, urlPath, opts); } catch (e) {

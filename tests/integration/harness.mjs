@@ -2,15 +2,27 @@
 // kore.conf, and talks HTTPS to them. Used by every integration test file.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+
+import { conformance } from './conformance.mjs';
 
 const top = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const work = process.env.TEST_WORK;
 export const databaseUrl = process.env.TEST_DATABASE_URL;
 export const caPem = readFileSync(path.join(work, 'tls/ca.pem'));
+
+// The document the servers serve (DOCS_DIR); every response is checked
+// against it. What each test file saw is summed up by run.sh.
+export const openapi = JSON.parse(readFileSync(path.join(top, '.build/docs/openapi.json'), 'utf8'));
+export const documents = conformance(openapi);
+process.on('exit', () => {
+  const dir = path.join(top, 'tests/artifacts/conformance');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${process.pid}.json`), JSON.stringify([...documents.seen]));
+});
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -110,7 +122,10 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // One HTTPS request verified against the test CA. opts: method, headers,
-// body (string/Buffer/object -> JSON), tls (minVersion/maxVersion).
+// body (string/Buffer/object -> JSON), tls (minVersion/maxVersion),
+// localAddress,
+// conformance (false: a deliberately undocumented answer, not checked
+// against the OpenAPI document; otherwise a mismatch rejects).
 export function request(server, urlPath, opts = {}) {
   const headers = { host: `localhost:${server.port}`, ...(opts.headers || {}) };
   let body = opts.body;
@@ -129,16 +144,25 @@ export function request(server, urlPath, opts = {}) {
       headers,
       ca: caPem,
       agent: false,
+      localAddress: opts.localAddress,
       ...(opts.tls || {}),
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        const text = raw.toString('utf8');
         let json;
         try { json = JSON.parse(text); } catch { json = undefined; }
+        const method = opts.method || 'GET';
+        const problems = opts.conformance === false ? null
+          : documents.check(method, urlPath, { status: res.statusCode, headers: res.headers, raw });
+        if (problems?.length) {
+          reject(new Error(`response does not conform to the OpenAPI document:\n  ${problems.join('\n  ')}`));
+          return;
+        }
         resolve({
-          status: res.statusCode, headers: res.headers, text, json,
+          status: res.statusCode, headers: res.headers, text, json, raw,
           protocol: res.socket.getProtocol?.(),
           peer: res.socket.getPeerCertificate?.(true),
         });

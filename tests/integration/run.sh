@@ -32,11 +32,16 @@ export TEST_PGDATA="$work/pg"
 export TEST_PGPORT="$pgport"
 export TEST_DATABASE_URL="$(scripts/db.sh url "$work/pg" "$pgport")"
 
-if [ -f tests/auth-server/package.json ] &&
-    [ ! -d tests/auth-server/node_modules ]; then
-	npm ci --prefix tests/auth-server --no-audit --no-fund --loglevel=error
-fi
+# npm ci again whenever a lock file is newer than the installed tree.
+for d in tests/auth-server tests/integration; do
+	if [ ! -f "$d/node_modules/.package-lock.json" ] ||
+	    [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+		npm ci --prefix "$d" --no-audit --no-fund --loglevel=error
+	fi
+done
 
+rm -rf tests/artifacts/conformance
 mkdir -p tests/artifacts
 node --test --test-concurrency=1 --test-reporter=spec \
     ${TEST_FILES:-tests/integration/*.test.mjs}
+node tests/integration/conformance-summary.mjs

@@ -191,6 +191,7 @@ test_defaults(void **state)
 	assert_null(s.metrics_token);
 	assert_int_equal(s.upload_max_bytes, 10 * 1024 * 1024);
 	assert_string_equal(s.migrations_dir, "migrations");
+	assert_string_equal(s.docs_dir, ".build/docs");
 
 	settings_free(&s);
 }
@@ -212,6 +213,7 @@ test_empty_values_mean_defaults(void **state)
 	env_set("LOG_LEVEL", "");
 	env_set("UPLOAD_MAX_BYTES", "");
 	env_set("MIGRATIONS_DIR", "");
+	env_set("DOCS_DIR", "");
 	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
 
 	assert_null(s.jwks_url);
@@ -222,6 +224,7 @@ test_empty_values_mean_defaults(void **state)
 	assert_int_equal(s.log_level, LOG_LEVEL_INFO);
 	assert_int_equal(s.upload_max_bytes, 10 * 1024 * 1024);
 	assert_string_equal(s.migrations_dir, "migrations");
+	assert_string_equal(s.docs_dir, ".build/docs");
 
 	settings_free(&s);
 }
@@ -248,6 +251,7 @@ test_every_variable_is_read(void **state)
 	env_set("METRICS_TOKEN", "scrape-me");
 	env_set("UPLOAD_MAX_BYTES", "1");
 	env_set("MIGRATIONS_DIR", "/srv/migrations");
+	env_set("DOCS_DIR", "/srv/docs");
 	err[0] = '\0';
 	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
 	assert_string_equal(err, "");
@@ -267,11 +271,13 @@ test_every_variable_is_read(void **state)
 	assert_string_equal(s.metrics_token, "scrape-me");
 	assert_int_equal(s.upload_max_bytes, 1);
 	assert_string_equal(s.migrations_dir, "/srv/migrations");
+	assert_string_equal(s.docs_dir, "/srv/docs");
 
 	settings_free(&s);
 	/* settings_free leaves nothing to free twice. */
 	assert_null(s.database_url);
 	assert_null(s.migrations_dir);
+	assert_null(s.docs_dir);
 	assert_int_equal(s.cors_origins_count, 0);
 }
 

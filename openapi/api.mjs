@@ -1,0 +1,511 @@
+// The API description: the one source the OpenAPI document is built from
+// (openapi/build.mjs). kore.conf owns the routes, their methods, their
+// query parameters and their authentication; this file says what each
+// operation means, takes and answers. The build fails when the two differ.
+//
+// A route entry is keyed by the exact route string of kore.conf. Path
+// parameters name kore.conf's capture groups in order; their patterns must
+// rebuild the route's regex exactly.
+
+const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const userIdPattern = '^[^/]{1,255}$';
+const ts = (description) => ({ type: 'string', format: 'date-time', description });
+const tsNull = (description) => ({ type: ['string', 'null'], format: 'date-time', description });
+const ref = (name) => ({ $ref: `#/components/schemas/${name}` });
+
+export const info = {
+  title: 'Tasks API',
+  version: '1.0.0',
+  summary: 'Tasks with tags, due dates and reminders for Better Auth users.',
+  description: [
+    'Every `/api` route needs `Authorization: Bearer <jwt>`, a token from',
+    "Better Auth's `jwt` plugin (`GET /api/auth/token`). Use **Authorize**",
+    'to paste one.',
+    '',
+    'Errors have FastAPI\'s shapes: `{"detail": "..."}`, and for 422 a list',
+    'of every problem found. Timestamps are RFC 3339 in UTC with',
+    'milliseconds; input accepts any offset. Every response carries',
+    '`X-Request-ID`.',
+  ].join('\n'),
+};
+
+export const tags = [
+  { name: 'tasks', description: "The signed-in user's tasks." },
+  { name: 'tags', description: "The signed-in user's tag names." },
+  { name: 'users', description: 'The signed-in user.' },
+  { name: 'admin', description: 'Users, for tokens with `role: admin`.' },
+  { name: 'compat', description: 'The common Better Auth + FastAPI to-do contract: `/api/{user_id}/tasks`, on the same handlers. A `user_id` other than the token\'s `sub` answers 403.' },
+  { name: 'operations', description: 'Probes, metrics and this documentation.' },
+];
+
+// Schemas. Answers list every property and allow no others, so the
+// conformance test notices a field the document does not know.
+const taskExample = {
+  id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+  user_id: 'Yq1Kx0uW2NPvBaTn5lqPdKSEJ3qmxG9D',
+  title: 'Buy milk',
+  description: '2 litres',
+  completed: false,
+  completed_at: null,
+  priority: 'high',
+  due_at: '2026-11-30T17:00:00.000Z',
+  remind_at: '2026-11-30T16:00:00.000Z',
+  recurrence: 'weekly',
+  tags: ['home', 'shopping'],
+  created_at: '2026-11-26T10:57:25.123Z',
+  updated_at: '2026-11-26T10:57:25.123Z',
+};
+
+const taskWritable = {
+  title: { type: 'string', minLength: 1, maxLength: 200 },
+  description: { type: 'string', maxLength: 4000, default: '' },
+  completed: { type: 'boolean', default: false, description: 'Setting it sets or clears `completed_at`.' },
+  priority: { $ref: '#/components/schemas/Priority', default: 'medium' },
+  due_at: tsNull('Any RFC 3339 offset; answered in UTC.'),
+  remind_at: tsNull('When the reminder webhook fires.'),
+  recurrence: { $ref: '#/components/schemas/RecurrenceOrNull', default: null },
+  tags: {
+    type: 'array', maxItems: 10, default: [],
+    items: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' },
+    description: 'Lower-cased; duplicates after lower-casing are merged.',
+  },
+};
+
+export const schemas = {
+  HTTPError: {
+    type: 'object',
+    required: ['detail'],
+    properties: { detail: { type: 'string' } },
+    additionalProperties: false,
+    examples: [{ detail: 'Task not found' }],
+  },
+  ValidationError: {
+    type: 'object',
+    required: ['type', 'loc', 'msg'],
+    properties: {
+      type: { type: 'string', description: "pydantic's error type" },
+      loc: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
+      msg: { type: 'string' },
+      input: {},
+      ctx: { type: 'object' },
+    },
+    additionalProperties: false,
+  },
+  HTTPValidationError: {
+    type: 'object',
+    required: ['detail'],
+    properties: { detail: { type: 'array', minItems: 1, items: ref('ValidationError') } },
+    additionalProperties: false,
+    examples: [{
+      detail: [{
+        type: 'string_too_long', loc: ['body', 'title'],
+        msg: 'String should have at most 200 characters', input: '…',
+        ctx: { max_length: 200 },
+      }],
+    }],
+  },
+  Priority: { type: 'string', enum: ['low', 'medium', 'high', 'urgent'] },
+  RecurrenceOrNull: {
+    enum: ['daily', 'weekly', 'monthly', null],
+    description: 'Needs a `due_at`.',
+  },
+  Task: {
+    type: 'object',
+    required: Object.keys(taskExample),
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      user_id: { type: 'string' },
+      title: taskWritable.title,
+      description: { type: 'string', maxLength: 4000 },
+      completed: { type: 'boolean' },
+      completed_at: tsNull(),
+      priority: ref('Priority'),
+      due_at: tsNull(),
+      remind_at: tsNull(),
+      recurrence: ref('RecurrenceOrNull'),
+      tags: { type: 'array', maxItems: 10, items: { type: 'string', pattern: '^[a-z0-9_-]{1,32}$' } },
+      created_at: ts(),
+      updated_at: ts(),
+    },
+    additionalProperties: false,
+    examples: [taskExample],
+  },
+  TaskCreate: {
+    type: 'object',
+    required: ['title'],
+    properties: taskWritable,
+    description: 'Unknown and read-only fields are ignored.',
+    examples: [{ title: 'Buy milk', priority: 'high', due_at: '2026-11-30T18:00:00+01:00', tags: ['Home'] }],
+  },
+  TaskUpdate: {
+    type: 'object',
+    properties: taskWritable,
+    description: 'A JSON merge patch: only the fields given change; `null` clears a nullable field.',
+    examples: [{ completed: true }, { due_at: null, tags: ['work'] }],
+  },
+  TaskList: {
+    type: 'object',
+    required: ['items', 'total', 'limit', 'offset', 'next_cursor'],
+    properties: {
+      items: { type: 'array', items: ref('Task') },
+      total: { type: 'integer', minimum: 0 },
+      limit: { type: 'integer', minimum: 1, maximum: 100 },
+      offset: { type: 'integer', minimum: 0 },
+      next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last.' },
+    },
+    additionalProperties: false,
+  },
+  Tag: {
+    type: 'object',
+    required: ['name', 'task_count'],
+    properties: { name: { type: 'string' }, task_count: { type: 'integer', minimum: 1 } },
+    additionalProperties: false,
+  },
+  TagList: {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: ref('Tag') } },
+    additionalProperties: false,
+    examples: [{ items: [{ name: 'work', task_count: 3 }] }],
+  },
+  User: {
+    type: 'object',
+    required: ['id', 'email', 'name', 'image', 'role', 'timezone', 'webhook_url',
+      'webhook_secret_set', 'created_at', 'updated_at'],
+    properties: {
+      id: { type: 'string', description: "Better Auth's user id (the token's `sub`)." },
+      email: { type: ['string', 'null'] },
+      name: { type: ['string', 'null'] },
+      image: { type: ['string', 'null'] },
+      role: { type: 'string' },
+      timezone: { type: 'string' },
+      webhook_url: { type: ['string', 'null'], format: 'uri' },
+      webhook_secret_set: { type: 'boolean', description: 'The secret itself is never answered.' },
+      created_at: ts(),
+      updated_at: ts(),
+    },
+    additionalProperties: false,
+  },
+  UserUpdate: {
+    type: 'object',
+    properties: {
+      timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'An IANA name, e.g. `Europe/Paris`.' },
+      webhook_url: { type: ['string', 'null'], format: 'uri', maxLength: 2048 },
+      webhook_secret: { type: ['string', 'null'], minLength: 16, maxLength: 256, writeOnly: true },
+    },
+    description: 'A JSON merge patch.',
+    examples: [{ timezone: 'Europe/Paris', webhook_url: 'https://example.com/hooks/tasks' }],
+  },
+  UserList: {
+    type: 'object',
+    required: ['items', 'total', 'limit', 'offset', 'next_cursor'],
+    properties: {
+      items: { type: 'array', items: ref('User') },
+      total: { type: 'integer', minimum: 0 },
+      limit: { type: 'integer', minimum: 1, maximum: 100 },
+      offset: { type: 'integer', minimum: 0 },
+      next_cursor: { type: 'null' },
+    },
+    additionalProperties: false,
+  },
+  Health: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { const: 'ok' } },
+    additionalProperties: false,
+  },
+  Ready: {
+    type: 'object',
+    required: ['status', 'database', 'schema_version'],
+    properties: {
+      status: { const: 'ready' },
+      database: { const: 'ok' },
+      schema_version: { type: 'integer' },
+    },
+    additionalProperties: false,
+  },
+};
+
+// Query parameters by kore.conf parameter name. String parameters without
+// an enum or format take kore.conf's validator regex as their pattern.
+export const queryParameters = {
+  limit: { schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, description: 'Page size.' },
+  offset: { schema: { type: 'integer', minimum: 0, maximum: 10000, default: 0 }, description: 'Items to skip; not with `cursor`.' },
+  cursor: { schema: { type: 'string' }, description: '`next_cursor` of the previous page; not with `offset`.' },
+  completed: { schema: { type: 'boolean' } },
+  priority: { schema: ref('Priority') },
+  tag: {
+    schema: { type: 'array', items: { type: 'string' } },
+    style: 'form', explode: true,
+    description: 'Repeatable; every tag given must be on the task.',
+  },
+  due_before: { schema: { type: 'string', format: 'date-time' } },
+  due_after: { schema: { type: 'string', format: 'date-time' } },
+  overdue: { schema: { type: 'boolean' }, description: '`true`: due in the past and not completed.' },
+  q: { schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Full-text search; every word must match.' },
+};
+
+const taskSorts = ['created_at', 'updated_at', 'due_at', 'priority', 'title'];
+const userSorts = ['created_at', 'email', 'name'];
+const sortParam = (keys, dflt, what) => ({
+  schema: { type: 'string', enum: keys.flatMap((k) => [k, `-${k}`]), default: dflt },
+  description: `Sort key; \`-\` for descending. ${what}`,
+});
+// kore.conf's validator names per parameter when a name means two things.
+export const queryParametersByValidator = {
+  v_tasks_sort: sortParam(taskSorts, '-created_at',
+    'Ties are broken by id; a null `due_at` sorts last both ways.'),
+  v_users_sort: sortParam(userSorts, '-created_at', 'Ties are broken by id.'),
+};
+
+const pathParams = {
+  task_id: { schema: { type: 'string', format: 'uuid', pattern: uuidPattern }, description: 'A task id; anything else is a 404.' },
+  user_id: { schema: { type: 'string', minLength: 1, maxLength: 255, pattern: userIdPattern }, description: "Must be the token's `sub`." },
+  admin_user_id: { name: 'user_id', schema: { type: 'string', minLength: 1, maxLength: 255, pattern: userIdPattern } },
+};
+
+const header = (name, description, schema = { type: 'string' }) => ({ name, in: 'header', description, schema });
+const ifMatch = header('If-Match', 'The ETag last seen; a stale one answers 412.');
+const ifNoneMatch = header('If-None-Match', 'The ETag last seen; unchanged answers 304.');
+const idempotencyKey = header('Idempotency-Key',
+  'A retried create with the same key and body answers the first result (`Idempotent-Replayed: true`) for 24 h.',
+  { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
+
+const json = (schema, extra = {}) => ({ content: { 'application/json': { schema } }, ...extra });
+const err = (description, example) => ({
+  description,
+  ...json(ref('HTTPError')),
+  ...(example ? { content: { 'application/json': { schema: ref('HTTPError'), example: { detail: example } } } } : {}),
+});
+const etagHeader = { ETag: { description: 'The row version, for If-Match and If-None-Match.', schema: { type: 'string' } } };
+
+const taskAnswer = (description) => ({ description, ...json(ref('Task')), headers: etagHeader });
+const notFound = err('No such task of this user (another user\'s task too).', 'Task not found');
+const stale = err('If-Match does not match the current ETag.', 'Precondition Failed');
+
+// Operations on the task routes, shared by /api/v1 and the compat routes.
+const taskOps = {
+  list: {
+    summary: 'List tasks', operationId: 'list_tasks',
+    description: 'Filters combine with AND. `offset` or `cursor` pages, not both (422).',
+    responses: { 200: { description: 'A page of tasks.', ...json(ref('TaskList')) } },
+  },
+  create: {
+    summary: 'Create a task', operationId: 'create_task',
+    parameters: [idempotencyKey],
+    requestBody: { required: true, ...json(ref('TaskCreate')) },
+    responses: {
+      201: {
+        ...taskAnswer('Created.'),
+        headers: {
+          ...etagHeader,
+          Location: { description: 'The new task.', schema: { type: 'string' } },
+          'Idempotent-Replayed': { description: '`true` when a retry with an Idempotency-Key already used answers the first result.', schema: { const: 'true' } },
+        },
+      },
+      409: err('The same Idempotency-Key is used by a request still running, or its task was deleted.'),
+    },
+  },
+  get: {
+    summary: 'Get a task', operationId: 'get_task',
+    parameters: [ifNoneMatch],
+    responses: {
+      200: taskAnswer('The task.'),
+      304: { description: 'Unchanged since If-None-Match.', headers: etagHeader },
+      404: notFound,
+    },
+  },
+  put: {
+    summary: 'Replace a task', operationId: 'replace_task',
+    description: 'Every writable field is set; the ones left out take their defaults.',
+    parameters: [ifMatch],
+    requestBody: { required: true, ...json(ref('TaskCreate')) },
+    responses: { 200: taskAnswer('The task as stored.'), 404: notFound, 412: stale },
+  },
+  patch: {
+    summary: 'Update a task', operationId: 'update_task',
+    parameters: [ifMatch],
+    requestBody: { required: true, ...json(ref('TaskUpdate')) },
+    responses: { 200: taskAnswer('The task as stored.'), 404: notFound, 412: stale },
+  },
+  delete: {
+    summary: 'Delete a task', operationId: 'delete_task',
+    parameters: [ifMatch],
+    responses: { 204: { description: 'Deleted.' }, 404: notFound, 412: stale },
+  },
+  complete: {
+    summary: 'Toggle completion', operationId: 'toggle_task_completion',
+    description: 'Completing a recurring task creates its next occurrence once (its id in `X-Next-Task-Id`).',
+    parameters: [ifMatch],
+    responses: {
+      200: {
+        ...taskAnswer('The task as stored.'),
+        headers: { ...etagHeader, 'X-Next-Task-Id': { description: 'The next occurrence, when this call created it.', schema: { type: 'string', format: 'uuid' } } },
+      },
+      404: notFound,
+      412: stale,
+    },
+  },
+};
+
+// Copies of the task operations for the compat routes.
+const compat = (op) => ({
+  ...op,
+  operationId: `compat_${op.operationId}`,
+  tags: ['compat'],
+  responses: { ...op.responses, 403: err("The path's user_id is not the token's sub.", 'Not enough permissions') },
+});
+
+const file = (type, description) => ({
+  description, content: { [type]: { schema: { type: 'string' } } },
+});
+
+export const routes = {
+  '/healthz': {
+    path: '/healthz', tags: ['operations'], ops: {
+      get: {
+        summary: 'Liveness', operationId: 'healthz', database: false,
+        responses: { 200: { description: 'The process serves.', ...json(ref('Health')) } },
+      },
+    },
+  },
+  '/readyz': {
+    path: '/readyz', tags: ['operations'], ops: {
+      get: {
+        summary: 'Readiness', operationId: 'readyz',
+        responses: {
+          200: { description: 'The database answers and its schema is current.', ...json(ref('Ready')) },
+          503: err('The database is down or its schema is not current.', 'Database unavailable'),
+        },
+      },
+    },
+  },
+  '/metrics': {
+    path: '/metrics', tags: ['operations'], ops: {
+      get: {
+        summary: 'Prometheus metrics', operationId: 'metrics', database: false,
+        description: 'Summed over all workers. Needs `Authorization: Bearer <METRICS_TOKEN>` when that is set.',
+        security: [{}, { MetricsToken: [] }],
+        responses: {
+          200: file('text/plain', 'Prometheus text format 0.0.4.'),
+          401: { ...err('METRICS_TOKEN is set and was not given.', 'Not authenticated'), headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+  '/openapi.json': {
+    path: '/openapi.json', tags: ['operations'], ops: {
+      get: {
+        summary: 'This document', operationId: 'openapi', database: false,
+        responses: {
+          200: { description: 'OpenAPI 3.1.', ...json({ type: 'object' }), headers: etagHeader },
+          304: { description: 'Unchanged.' },
+        },
+      },
+    },
+  },
+  '/docs': {
+    path: '/docs', tags: ['operations'], ops: {
+      get: {
+        summary: 'Swagger UI', operationId: 'docs', database: false,
+        description: 'Served from the module\'s own files; works offline.',
+        responses: { 200: { ...file('text/html', 'The page.'), headers: etagHeader }, 304: { description: 'Unchanged.' } },
+      },
+    },
+  },
+  '^/docs/([a-z0-9._-]{1,64})$': {
+    path: '/docs/{asset}', tags: ['operations'],
+    params: { asset: { schema: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$' } } },
+    ops: {
+      get: {
+        summary: 'Swagger UI files', operationId: 'docs_asset', database: false,
+        responses: {
+          200: { ...file('application/octet-stream', 'The file, with its own content type.'), headers: etagHeader },
+          304: { description: 'Unchanged.' },
+          404: err('No such file.', 'Not Found'),
+        },
+      },
+    },
+  },
+  '/api/v1/users/me': {
+    path: '/api/v1/users/me', tags: ['users'], ops: {
+      get: {
+        summary: 'The signed-in user', operationId: 'get_me',
+        responses: { 200: { description: 'The user.', ...json(ref('User')) } },
+      },
+      patch: {
+        summary: 'Update the signed-in user', operationId: 'update_me',
+        requestBody: { required: true, ...json(ref('UserUpdate')) },
+        responses: { 200: { description: 'The user as stored.', ...json(ref('User')) } },
+      },
+      delete: {
+        summary: 'Delete the signed-in user and all their data', operationId: 'delete_me',
+        responses: { 204: { description: 'Deleted.' } },
+      },
+    },
+  },
+  '/api/v1/users': {
+    path: '/api/v1/users', tags: ['admin'], ops: {
+      get: {
+        summary: 'List users', operationId: 'list_users',
+        responses: { 200: { description: 'A page of users.', ...json(ref('UserList')) } },
+      },
+    },
+  },
+  '^/api/v1/users/([^/]{1,255})$': {
+    path: '/api/v1/users/{user_id}', tags: ['admin'],
+    params: { user_id: pathParams.admin_user_id },
+    ops: {
+      get: {
+        summary: 'Get a user', operationId: 'get_user',
+        responses: {
+          200: { description: 'The user.', ...json(ref('User')) },
+          404: err('No such user.', 'User not found'),
+        },
+      },
+    },
+  },
+  '/api/v1/tasks': {
+    path: '/api/v1/tasks', tags: ['tasks'],
+    ops: { get: taskOps.list, post: taskOps.create },
+  },
+  [`^/api/v1/tasks/(${uuidPattern.slice(1, -1)})$`]: {
+    path: '/api/v1/tasks/{task_id}', tags: ['tasks'],
+    params: { task_id: pathParams.task_id },
+    ops: { get: taskOps.get, put: taskOps.put, patch: taskOps.patch, delete: taskOps.delete },
+  },
+  [`^/api/v1/tasks/(${uuidPattern.slice(1, -1)})/complete$`]: {
+    path: '/api/v1/tasks/{task_id}/complete', tags: ['tasks'],
+    params: { task_id: pathParams.task_id },
+    ops: { patch: taskOps.complete },
+  },
+  '/api/v1/tags': {
+    path: '/api/v1/tags', tags: ['tags'], ops: {
+      get: {
+        summary: 'List tags with task counts', operationId: 'list_tags',
+        responses: { 200: { description: 'By name.', ...json(ref('TagList')) } },
+      },
+    },
+  },
+  '^/api/([^/]{1,255})/tasks$': {
+    path: '/api/{user_id}/tasks', tags: ['compat'],
+    params: { user_id: pathParams.user_id },
+    ops: { get: compat(taskOps.list), post: compat(taskOps.create) },
+  },
+  [`^/api/([^/]{1,255})/tasks/(${uuidPattern.slice(1, -1)})$`]: {
+    path: '/api/{user_id}/tasks/{task_id}', tags: ['compat'],
+    params: { user_id: pathParams.user_id, task_id: pathParams.task_id },
+    ops: {
+      get: compat(taskOps.get), put: compat(taskOps.put),
+      patch: compat(taskOps.patch), delete: compat(taskOps.delete),
+    },
+  },
+  [`^/api/([^/]{1,255})/tasks/(${uuidPattern.slice(1, -1)})/complete$`]: {
+    path: '/api/{user_id}/tasks/{task_id}/complete', tags: ['compat'],
+    params: { user_id: pathParams.user_id, task_id: pathParams.task_id },
+    ops: { patch: compat(taskOps.complete) },
+  },
+};
+
+// kore.conf handlers that are not API routes.
+export const undocumentedHandlers = ['page_not_found'];
