@@ -226,8 +226,10 @@ export const schemas = {
   },
 };
 
-// Query parameters by kore.conf parameter name. String parameters without
-// an enum or format take kore.conf's validator regex as their pattern.
+// Query parameters by kore.conf parameter name (a route's `query` may
+// describe one its own way). String parameters without an enum or format
+// take kore.conf's validator regex as their pattern; enum values and
+// defaults kore.conf's regex would refuse fail the build.
 export const queryParameters = {
   limit: { schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, description: 'Page size.' },
   offset: { schema: { type: 'integer', minimum: 0, maximum: 10000, default: 0 }, description: 'Items to skip; not with `cursor`.' },
@@ -445,7 +447,12 @@ export const routes = {
     },
   },
   '/api/v1/users': {
-    path: '/api/v1/users', tags: ['admin'], ops: {
+    path: '/api/v1/users', tags: ['admin'],
+    query: {
+      offset: { schema: { type: 'integer', minimum: 0, maximum: 10000, default: 0 }, description: 'Users to skip.' },
+      q: { schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'A substring of the email or the name, case-insensitive.' },
+    },
+    ops: {
       get: {
         summary: 'List users', operationId: 'list_users',
         responses: { 200: { description: 'A page of users.', ...json(ref('UserList')) } },

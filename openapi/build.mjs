@@ -96,15 +96,24 @@ const BODY_METHODS = new Set(['post', 'put', 'patch']);
 // The order Swagger UI lists a path's operations in.
 const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
 
-function queryParameter(name, validatorName, validators, where) {
+// A route's own description of a parameter wins over the shared one.
+function queryParameter(entry, name, validatorName, validators, where) {
   const v = validators.get(validatorName);
   if (!v) throw new Error(`${where}: query parameter ${name} uses unknown validator ${validatorName}`);
-  const d = api.queryParametersByValidator[validatorName] ?? api.queryParameters[name];
+  const d = entry.query?.[name] ?? api.queryParametersByValidator[validatorName] ?? api.queryParameters[name];
   if (!d) throw new Error(`${where}: query parameter ${name} is not described in openapi/api.mjs`);
   const p = { name, in: 'query', ...structuredClone(d) };
   const s = p.schema.type === 'array' ? p.schema.items : p.schema;
-  // The regex Kore checks is the pattern, unless a type says it better.
-  if (v.type === 'regex' && s.type === 'string' && !s.enum && !s.format && !s.pattern) s.pattern = v.arg;
+  if (v.type === 'regex') {
+    const re = new RegExp(v.arg);
+    // The regex Kore checks is the pattern, unless a type says it better.
+    if (s.type === 'string' && !s.enum && !s.format && !s.pattern) s.pattern = v.arg;
+    // Documented values Kore would refuse are a contradiction.
+    const values = s.enum ?? (s.$ref ? api.schemas[s.$ref.split('/').pop()].enum : undefined);
+    const refused = (values ?? []).filter((x) => !re.test(String(x)));
+    if (s.default !== undefined && !re.test(String(s.default))) refused.push(s.default);
+    if (refused.length) throw new Error(`${where}: query parameter ${name}: kore.conf's ${validatorName} refuses ${refused.join(', ')}`);
+  }
   return p;
 }
 
@@ -119,7 +128,7 @@ function operation(kr, entry, method, op, conf) {
     parameters.push({ name, in: 'path', required: true, ...structuredClone({ ...d, name }) });
   }
   if (method === 'get') {
-    for (const [name, validator] of kr.query) parameters.push(queryParameter(name, validator, conf.validators, where));
+    for (const [name, validator] of kr.query) parameters.push(queryParameter(entry, name, validator, conf.validators, where));
   }
   parameters.push(...structuredClone(op.parameters ?? []));
 

@@ -151,7 +151,7 @@ describe('the build refuses a document that differs from kore.conf', () => {
     assert.match(r.stderr, /kore\.conf route \/api\/v1\/extra \(page_tags\) is not documented/);
   });
 
-  test('an undocumented method, query parameter, or a route gone', () => {
+  test('an undocumented method or query parameter, a value kore.conf refuses, a route gone', () => {
     let r = buildWith(conf.replace(/restrict \/api\/v1\/tags\s+get options/, 'restrict /api/v1/tags\tget post options'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /\/api\/v1\/tags: kore\.conf allows get,post but openapi\/api\.mjs documents get/);
@@ -159,6 +159,10 @@ describe('the build refuses a document that differs from kore.conf', () => {
     r = buildWith(conf.replace(/params qs:get \/api\/v1\/users \{/, 'params qs:get /api/v1/users {\n\t\tvalidate\tcolour\tv_tag'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /query parameter colour is not described/);
+
+    r = buildWith(conf.replace(/^validator\tv_priority\tregex\t.*$/m, 'validator\tv_priority\tregex\t^(low|medium|high)$'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /query parameter priority: kore\.conf's v_priority refuses urgent/);
 
     r = buildWith(conf.replace(/\troute\t\/readyz.*\n.*\n/, ''));
     assert.equal(r.status, 1);
