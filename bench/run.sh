@@ -144,6 +144,11 @@ run "GET /api/v1/tasks/{id}" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id"
 run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
     "https://127.0.0.1:$port/api/v1/tasks"
+# Documentation: files read once at start, gzipped copies made then.
+run "GET /openapi.json (gzip)" -H "Accept-Encoding: gzip" \
+    "https://127.0.0.1:$port/openapi.json"
+run "GET /docs/swagger-ui-bundle.js (gzip)" -H "Accept-Encoding: gzip" \
+    "https://127.0.0.1:$port/docs/swagger-ui-bundle.js"
 
 # PostgreSQL alone, 16 clients, extended protocol: our own statements and
 # SPEC's one-statement reference list. The POSTs above added rows; drop
