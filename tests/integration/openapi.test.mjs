@@ -222,6 +222,39 @@ describe('every protected operation', () => {
   });
 });
 
+describe('documented errors, through the conformance check', () => {
+  test('unknown task 404, foreign user_id 403, wrong media type 415, too large 413', async () => {
+    const sub = `errors-${Date.now()}`;
+    const auth = { authorization: `Bearer ${mintToken(SECRET, sub)}` };
+    const unknown = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const seen = [];
+    for (const [template, item] of Object.entries(openapi.paths)) {
+      if (!template.startsWith('/api/') || template.startsWith('/api/v1/users')) continue;
+      for (const [m, op] of Object.entries(item)) {
+        const method = m.toUpperCase();
+        const body = op.requestBody ? { title: 'x' } : undefined;
+        const own = template.replace('{user_id}', sub).replace('{task_id}', unknown);
+        if (template.includes('{task_id}')) {
+          const r = await request(srv, own, { method, body, headers: auth });
+          assert.equal(r.status, 404, `${method} ${own}`);
+          seen.push(`${method} ${template} 404`);
+        }
+        if (template.includes('{user_id}')) {
+          const r = await request(srv, own.replace(sub, 'someone-else'), { method, body, headers: auth });
+          assert.equal(r.status, 403, `${method} ${template}`);
+        }
+        if (op.requestBody) {
+          const r = await request(srv, own, { method, body: 'title=x', headers: { ...auth, 'content-type': 'text/plain' } });
+          assert.equal(r.status, 415, `${method} ${template}`);
+          const big = await request(srv, own, { method, body: `{"title":"${'x'.repeat(1100000)}"}`, headers: auth });
+          assert.equal(big.status, 413, `${method} ${template}`);
+        }
+      }
+    }
+    assert.ok(seen.length >= 10, seen.join('\n'));
+  });
+});
+
 describe('/docs', () => {
   test('serves Swagger UI and its files from the module, with a CSP for them', async () => {
     const page = await request(srv, '/docs');
