@@ -5,52 +5,24 @@
 #   scripts/db.sh start DIR PORT    init (first time) and start; prints nothing
 #   scripts/db.sh stop DIR          fast shutdown
 #   scripts/db.sh destroy DIR       stop and remove the cluster
-#   scripts/db.sh url DIR PORT      the DATABASE_URL for it
+#   scripts/db.sh url DIR PORT      the DATABASE_URL for it (unix socket)
+#   scripts/db.sh secure DIR PORT TLSDIR PASSWORD
+#                                   production's path for role "app": TLS
+#                                   with TLSDIR's certificate, SCRAM, and a
+#                                   pg_hba.conf that allows nothing else
 set -eu
 
 cmd=$1
 link=$(realpath -m -s "$2")
 dir=$(realpath -m "$2")
 port=${3:-54329}
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+. "$(dirname "$0")/pg-common.sh"
 [ -n "$bindir" ] || { echo "db.sh: PostgreSQL is not installed" >&2; exit 1; }
-
-# PostgreSQL refuses to run as root: run it as the postgres user then.
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
-# As root, the cluster runs as postgres, who may not be able to reach the
-# checkout (a home directory of mode 700, say). Then the cluster lives
-# under /var/lib/postgresql and DIR is a link to it.
-place() {
-	if [ "$(id -u)" -ne 0 ] || [ -L "$link" ]; then
-		return
-	fi
-	mkdir -p "$(dirname "$link")"
-	if runuser -u postgres -- test -x "$(dirname "$link")" 2>/dev/null; then
-		return
-	fi
-	real=/var/lib/postgresql/clusters/$(printf '%s' "$link" |
-	    sha256sum | cut -c1-16)
-	mkdir -p "$real"
-	rm -rf "$link"
-	ln -s "$real" "$link"
-	dir=$real
-}
 
 case "$cmd" in
 start)
-	place
-	mkdir -p "$dir"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown postgres:postgres "$dir"
-		chmod 700 "$dir"
-	fi
+	dir=$(owner_dir "$link")
+	own_dir "$dir"
 	if [ ! -f "$dir/PG_VERSION" ]; then
 		as_owner "$bindir/initdb" -D "$dir" -U postgres -A trust \
 		    -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 || {
@@ -85,8 +57,38 @@ destroy)
 url)
 	echo "postgresql://postgres@/app?host=$dir&port=$port"
 	;;
+secure)
+	tls=$4
+	password=$5
+	cp "$tls/server.pem" "$dir/server.crt"
+	cp "$tls/key.pem" "$dir/server.key"
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir/server.crt" \
+	    "$dir/server.key"
+	chmod 600 "$dir/server.key"
+	# The superuser keeps the socket (the tests' own psql); the role the
+	# server under test uses gets TLS and SCRAM over TCP, nothing else.
+	cat >"$dir/pg_hba.conf" <<-HBA
+	local	all	postgres		trust
+	hostssl	all	app	127.0.0.1/32	scram-sha-256
+	hostssl	all	app	::1/128		scram-sha-256
+	HBA
+	as_owner "$bindir/psql" -h "$dir" -p "$port" -U postgres -XAtq \
+	    -v ON_ERROR_STOP=1 -v pw="$password" postgres <<-'SQL' >/dev/null
+	ALTER SYSTEM SET ssl = on;
+	ALTER SYSTEM SET ssl_cert_file = 'server.crt';
+	ALTER SYSTEM SET ssl_key_file = 'server.key';
+	ALTER SYSTEM SET password_encryption = 'scram-sha-256';
+	SELECT pg_reload_conf();
+	SET password_encryption = 'scram-sha-256';
+	SELECT 'CREATE ROLE app LOGIN'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app')
+	\gexec
+	ALTER ROLE app PASSWORD :'pw';
+	ALTER DATABASE app OWNER TO app;
+	SQL
+	;;
 *)
-	echo "usage: db.sh start|stop|destroy|url DIR [PORT]" >&2
+	echo "usage: db.sh start|stop|destroy|url|secure DIR [PORT ...]" >&2
 	exit 2
 	;;
 esac

@@ -26,8 +26,9 @@
 #include "settings.h"
 #include "shared.h"
 
-/* How long a starting instance waits for its database. */
-#define APP_DB_WAIT_SECONDS	30
+/* Backoff between tries while a starting instance waits for its database. */
+#define APP_DB_BACKOFF_FIRST_MS	250
+#define APP_DB_BACKOFF_MAX_MS	5000
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
@@ -35,6 +36,8 @@ void	kore_worker_configure(void);
 static void	app_fatal(const char *) __attribute__((noreturn));
 static void	app_pin_module(void);
 static const char	*app_getenv(const char *);
+static void	app_database_wait(const char *, const char *,
+		    const struct migration_set *, int *);
 
 void	kore_seccomp_hook(void);
 
@@ -50,7 +53,7 @@ kore_parent_configure(int argc, char **argv)
 	struct migration_set	*set;
 	const char		*envfile;
 	char			err[512];
-	int			applied, tries;
+	int			applied;
 
 	(void)argc;
 	(void)argv;
@@ -77,19 +80,14 @@ kore_parent_configure(int argc, char **argv)
 	if (!migrate_load(settings.migrations_dir, set, err, sizeof(err)))
 		app_fatal(err);
 
-	for (tries = 0;; tries++) {
-		if (migrate_apply(settings.database_url, set, &applied,
-		    err, sizeof(err)))
-			break;
-		/* Only a database that is not up yet is worth waiting for. */
-		if (strncmp(err, "DATABASE_URL: cannot connect", 28) ||
-		    strstr(err, "invalid") != NULL ||
-		    strstr(err, "authentication failed") != NULL ||
-		    strstr(err, "does not exist") != NULL ||
-		    tries >= APP_DB_WAIT_SECONDS)
-			app_fatal(err);
-		sleep(1);
-	}
+	/* Migrations over the direct URL; then the pooled one must answer. */
+	applied = 0;
+	app_database_wait(settings.database_direct_name,
+	    settings.database_direct_conninfo, set, &applied);
+	if (strcmp(settings.database_direct_conninfo,
+	    settings.database_conninfo))
+		app_database_wait("DATABASE_URL", settings.database_conninfo,
+		    NULL, NULL);
 
 	if (set->count > 0)
 		health_schema_version = set->items[set->count - 1].version;
@@ -98,7 +96,7 @@ kore_parent_configure(int argc, char **argv)
 	migrate_set_free(set);
 	free(set);
 
-	if (!kore_pgsql_register(DB_NAME, settings.database_url))
+	if (!kore_pgsql_register(DB_NAME, settings.database_conninfo))
 		app_fatal("DATABASE_URL: cannot register the database");
 
 	jwks_source_parent_init();
@@ -131,6 +129,60 @@ app_pin_module(void)
 	if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) ==
 	    NULL)
 		app_fatal("cannot pin the module in memory");
+}
+
+/*
+ * Applies the migrations (set) or only connects (set NULL), waiting with
+ * backoff while the database is not answering yet: a cold start (Neon
+ * wakes its compute on the first connection), a restart, a database
+ * started after us. One log line per try; anything a wait cannot fix, or
+ * no answer within DATABASE_WAIT_SECONDS, stops the start naming var.
+ */
+static void
+app_database_wait(const char *var, const char *conninfo,
+    const struct migration_set *set, int *applied)
+{
+	enum migrate_status	status;
+	u_int64_t		start, waited;
+	int			tries, delay, n;
+	char			err[512], msg[640];
+
+	start = kore_time_ms();
+	delay = APP_DB_BACKOFF_FIRST_MS;
+	for (tries = 1;; tries++) {
+		if (set != NULL) {
+			/* A connection lost midway: the next try goes on. */
+			status = migrate_apply(conninfo, set, &n,
+			    err, sizeof(err));
+			*applied += n;
+		} else
+			status = migrate_probe(conninfo, err, sizeof(err));
+		if (status == MIGRATE_OK)
+			return;
+
+		waited = kore_time_ms() - start;
+		if (status == MIGRATE_FAILED)
+			app_fatal(err);
+		if (status == MIGRATE_REFUSED ||
+		    waited + delay > (u_int64_t)settings.database_wait_seconds *
+		    1000) {
+			if (status == MIGRATE_REFUSED)
+				(void)snprintf(msg, sizeof(msg), "%s: %s",
+				    var, err);
+			else
+				(void)snprintf(msg, sizeof(msg), "%s: %s "
+				    "(no answer after %d tries in %llu s)",
+				    var, err, tries,
+				    (unsigned long long)(waited / 1000));
+			app_fatal(msg);
+		}
+
+		app_log(LOG_LEVEL_WARNING, "%s: database not answering "
+		    "(try %d, next in %d ms): %s", var, tries, delay, err);
+		usleep(delay * 1000);
+		if ((delay *= 2) > APP_DB_BACKOFF_MAX_MS)
+			delay = APP_DB_BACKOFF_MAX_MS;
+	}
 }
 
 static const char *

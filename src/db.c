@@ -21,6 +21,9 @@
 #define DB_CALL_DONE	2
 #define DB_CALL_FAILED	3
 
+/* Seconds a client is asked to wait after a 503 (Retry-After). */
+#define DB_RETRY_AFTER	"1"
+
 static int	db_run(struct http_request *, const char *, int,
 		    const char **, int);
 static int	db_finish(struct http_request *, struct db_call *);
@@ -141,6 +144,8 @@ db_error_response(struct http_request *req)
 
 	ctx = request_begin(req);
 	if (ctx->db.failure == DB_UNAVAILABLE) {
+		/* A restart or a failover: a client may try again shortly. */
+		http_response_header(req, "retry-after", DB_RETRY_AFTER);
 		return (http_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "Database unavailable"));
 	}

@@ -25,6 +25,12 @@
 static int	migrate_cmp(const void *, const void *);
 static int	migrate_read(const char *, const char *, struct migration *,
 		    char *, size_t);
+static int	migrate_one(PGconn *, const struct migration *, int *,
+		    char *, size_t);
+static PGconn	*migrate_connect(const char *, enum migrate_status *,
+		    char *, size_t);
+static int	migrate_unreachable(PGconn *, const char *);
+static void	migrate_one_line(char *);
 static int	migrate_exec(PGconn *, const char *, char *, size_t);
 static void	migrate_pgerror(PGconn *, PGresult *, const char *,
 		    char *, size_t);
@@ -137,114 +143,195 @@ migrate_set_free(struct migration_set *set)
 }
 
 /*
- * Applies every migration not yet recorded. Returns 1 on success with the
- * number applied in *applied; 0 with a one-line message otherwise.
+ * Applies every migration not yet recorded. Each one runs in a transaction
+ * that first takes a transaction-level advisory lock: the lock ends with
+ * the transaction, so it holds through a pooler in transaction mode (a
+ * session lock would stay with whichever server connection the pooler
+ * picked, and its unlock could run on another), and a dead client can
+ * never leave it held. Under the lock the table is created and the
+ * version checked again, so instances starting at once apply each file
+ * exactly once. No session state is set.
+ *
+ * The status says what to do (migrate.h); err is one line.
  */
-int
+enum migrate_status
 migrate_apply(const char *conninfo, const struct migration_set *set,
     int *applied, char *err, size_t errlen)
 {
 	PGconn			*conn;
-	PGresult		*res;
-	const struct migration	*m;
-	const char		*params[3];
-	char			version[16];
 	size_t			i;
-	int			ok;
+	int			done;
+	enum migrate_status	status;
 
 	*applied = 0;
-	ok = 0;
-	res = NULL;
 
-	conn = PQconnectdb(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		snprintf(err, errlen, "DATABASE_URL: cannot connect: %s",
-		    PQerrorMessage(conn));
-		err[strcspn(err, "\n")] = '\0';
-		PQfinish(conn);
-		return (0);
+	if ((conn = migrate_connect(conninfo, &status, err, errlen)) == NULL)
+		return (status);
+
+	for (i = 0; i < set->count; i++) {
+		if (!migrate_one(conn, &set->items[i], &done, err, errlen)) {
+			status = PQstatus(conn) == CONNECTION_BAD ?
+			    MIGRATE_UNREACHABLE : MIGRATE_FAILED;
+			break;
+		}
+		*applied += done;
 	}
 
-	if (!migrate_exec(conn, "SET client_min_messages = warning", err,
-	    errlen))
-		goto done;
-	if (!migrate_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
-	    err, errlen))
-		goto done;
-	if (!migrate_exec(conn,
-	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	PQfinish(conn);
+	return (status);
+}
+
+/* Only connects: whether the database answers, as migrate_apply says it. */
+enum migrate_status
+migrate_probe(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn			*conn;
+	enum migrate_status	status;
+
+	if ((conn = migrate_connect(conninfo, &status, err, errlen)) != NULL)
+		PQfinish(conn);
+	return (status);
+}
+
+/* A blocking connection, or NULL with what to do about it in *status. */
+static PGconn *
+migrate_connect(const char *conninfo, enum migrate_status *status,
+    char *err, size_t errlen)
+{
+	PGconn		*conn;
+
+	*status = MIGRATE_OK;
+	conn = PQconnectdb(conninfo);
+	if (PQstatus(conn) == CONNECTION_OK)
+		return (conn);
+
+	*status = migrate_unreachable(conn, conninfo) ?
+	    MIGRATE_UNREACHABLE : MIGRATE_REFUSED;
+	snprintf(err, errlen, "cannot connect: %s", PQerrorMessage(conn));
+	migrate_one_line(err);
+	PQfinish(conn);
+
+	return (NULL);
+}
+
+/* One migration in its own locked transaction; *done is 1 if applied. */
+static int
+migrate_one(PGconn *conn, const struct migration *m, int *done, char *err,
+    size_t errlen)
+{
+	PGresult	*res;
+	const char	*params[3];
+	char		version[16];
+
+	*done = 0;
+	snprintf(version, sizeof(version), "%d", m->version);
+	params[0] = version;
+	params[1] = m->name;
+	params[2] = m->checksum;
+
+	if (!migrate_exec(conn, "BEGIN", err, errlen))
+		return (0);
+	if (!migrate_exec(conn, "SET LOCAL client_min_messages = warning",
+	    err, errlen) ||
+	    !migrate_exec(conn, "SELECT pg_advisory_xact_lock("
+	    MIGRATE_LOCK_KEY ")", err, errlen) ||
+	    !migrate_exec(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    " version integer PRIMARY KEY,"
 	    " name text NOT NULL,"
 	    " checksum text NOT NULL,"
 	    " applied_at timestamptz NOT NULL DEFAULT now())", err, errlen))
-		goto unlock;
+		goto rollback;
 
-	for (i = 0; i < set->count; i++) {
-		m = &set->items[i];
-		snprintf(version, sizeof(version), "%d", m->version);
-		params[0] = version;
-
-		res = PQexecParams(conn, "SELECT name, checksum FROM "
-		    "schema_migrations WHERE version = $1", 1, NULL, params,
-		    NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			migrate_pgerror(conn, res, m->name, err, errlen);
-			goto unlock;
-		}
-
-		if (PQntuples(res) == 1) {
-			if (strcmp(PQgetvalue(res, 0, 1), m->checksum)) {
-				snprintf(err, errlen, "migration %s was edited "
-				    "after it was applied (checksum mismatch); "
-				    "add a new migration instead", m->name);
-				goto unlock;
-			}
-			PQclear(res);
-			res = NULL;
-			continue;
-		}
+	res = PQexecParams(conn, "SELECT checksum FROM schema_migrations "
+	    "WHERE version = $1", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		migrate_pgerror(conn, res, m->name, err, errlen);
 		PQclear(res);
-		res = NULL;
-
-		if (!migrate_exec(conn, "BEGIN", err, errlen))
-			goto unlock;
-
-		res = PQexec(conn, m->sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-		    PQresultStatus(res) != PGRES_TUPLES_OK) {
-			migrate_pgerror(conn, res, m->name, err, errlen);
-			PQclear(PQexec(conn, "ROLLBACK"));
-			goto unlock;
-		}
-		PQclear(res);
-
-		params[1] = m->name;
-		params[2] = m->checksum;
-		res = PQexecParams(conn, "INSERT INTO schema_migrations "
-		    "(version, name, checksum) VALUES ($1, $2, $3)", 3, NULL,
-		    params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			migrate_pgerror(conn, res, m->name, err, errlen);
-			PQclear(PQexec(conn, "ROLLBACK"));
-			goto unlock;
-		}
-		PQclear(res);
-		res = NULL;
-
-		if (!migrate_exec(conn, "COMMIT", err, errlen))
-			goto unlock;
-		(*applied)++;
+		goto rollback;
 	}
-
-	ok = 1;
-
-unlock:
-	if (res != NULL)
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), m->checksum)) {
+			snprintf(err, errlen, "migration %s was edited after "
+			    "it was applied (checksum mismatch); add a new "
+			    "migration instead", m->name);
+			PQclear(res);
+			goto rollback;
+		}
 		PQclear(res);
-	PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")"));
-done:
-	PQfinish(conn);
-	return (ok);
+		return (migrate_exec(conn, "COMMIT", err, errlen));
+	}
+	PQclear(res);
+
+	res = PQexec(conn, m->sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		migrate_pgerror(conn, res, m->name, err, errlen);
+		PQclear(res);
+		goto rollback;
+	}
+	PQclear(res);
+
+	res = PQexecParams(conn, "INSERT INTO schema_migrations "
+	    "(version, name, checksum) VALUES ($1, $2, $3)", 3, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		migrate_pgerror(conn, res, m->name, err, errlen);
+		PQclear(res);
+		goto rollback;
+	}
+	PQclear(res);
+
+	if (!migrate_exec(conn, "COMMIT", err, errlen))
+		return (0);
+	*done = 1;
+	return (1);
+
+rollback:
+	PQclear(PQexec(conn, "ROLLBACK"));
+	return (0);
+}
+
+/*
+ * Whether a failed connect is worth waiting for: nothing answered yet
+ * (refused, timed out: a cold start or a restart) or the server said it
+ * is starting or stopping. A server that answered and refused us (a
+ * password, a database name) or a TLS peer we cannot trust (the wrong
+ * CA, a plain server under sslmode=require) will not change by waiting.
+ * libpq's own messages are in English: Kore never calls setlocale().
+ */
+static int
+migrate_unreachable(PGconn *conn, const char *conninfo)
+{
+	const char	*msg;
+
+	msg = PQerrorMessage(conn);
+	if (strstr(msg, "certificate") != NULL ||
+	    strstr(msg, "does not support SSL") != NULL)
+		return (0);
+
+	switch (PQping(conninfo)) {
+	case PQPING_NO_RESPONSE:
+	case PQPING_REJECT:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/* Messages from libpq may span lines; a start error is one line. */
+static void
+migrate_one_line(char *msg)
+{
+	char		*p, *end;
+
+	end = msg;
+	for (p = msg; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+		if (*p != ' ')
+			end = p + 1;
+	}
+	*end = '\0';
 }
 
 static int
@@ -326,5 +413,5 @@ migrate_pgerror(PGconn *conn, PGresult *res, const char *what, char *err,
 		msg = PQerrorMessage(conn);
 
 	snprintf(err, errlen, "migration %s failed: %s", what, msg);
-	err[strcspn(err, "\n")] = '\0';
+	migrate_one_line(err);
 }

@@ -17,6 +17,7 @@
 #include "settings.h"
 
 #define DOTENV_LINE_MAX		4096
+#define SETTINGS_DB_DEFAULTS	6
 
 static int	setting_string(settings_getenv, const char *, const char *,
 		    size_t, char **, char *, size_t);
@@ -24,8 +25,10 @@ static int	setting_long(settings_getenv, const char *, long, long, long,
 		    long *, char *, size_t);
 static int	setting_origins(settings_getenv, struct settings *,
 		    char *, size_t);
-static int	setting_database_url(settings_getenv, struct settings *,
-		    char *, size_t);
+static int	setting_database(settings_getenv, const char *, const char *,
+		    char **, char *, size_t);
+static int	setting_conninfo_add(char **, size_t *, size_t *,
+		    const char *, const char *);
 static int	setting_http_url(const char *);
 static int	setting_ports(const char *);
 static int	setting_one_of(const char *, const char * const *);
@@ -40,7 +43,17 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 
 	memset(s, 0, sizeof(*s));
 
-	if (!setting_database_url(get, s, err, errlen))
+	if (!setting_database(get, "DATABASE_URL", NULL, &s->database_conninfo,
+	    err, errlen))
+		return (0);
+	if (!setting_database(get, "DATABASE_URL_DIRECT", get("DATABASE_URL"),
+	    &s->database_direct_conninfo, err, errlen))
+		return (0);
+	v = get("DATABASE_URL_DIRECT");
+	s->database_direct_name = (v != NULL && *v != '\0') ?
+	    "DATABASE_URL_DIRECT" : "DATABASE_URL";
+	if (!setting_long(get, "DATABASE_WAIT_SECONDS", 60, 0, 3600,
+	    &s->database_wait_seconds, err, errlen))
 		return (0);
 
 	if (!setting_string(get, "BETTER_AUTH_JWKS_URL", NULL, 2048,
@@ -117,7 +130,8 @@ settings_free(struct settings *s)
 {
 	size_t		i;
 
-	free(s->database_url);
+	free(s->database_conninfo);
+	free(s->database_direct_conninfo);
 	free(s->jwks_url);
 	free(s->jwks_file);
 	free(s->auth_secret);
@@ -217,61 +231,163 @@ settings_dotenv(const char *path, char *err, size_t errlen)
 	return (1);
 }
 
+/*
+ * A PostgreSQL URI, checked and turned into the keyword/value string we
+ * connect with. libpq parses it; we check the values it only checks at
+ * connect time, and add our defaults for what the URI leaves unsaid:
+ *
+ * - gssencmode=disable: libpq's default "prefer" probes GSSAPI on every
+ *   TCP connection, and that probe lists /etc/gss/mech.d (getdents64),
+ *   which Kore's worker sandbox kills. Neon and most hosted PostgreSQL
+ *   have no GSSAPI, so the probe only costs; a URI asking for GSSAPI
+ *   encryption is refused rather than half-supported.
+ * - connect_timeout=10: Kore connects synchronously inside the worker, so
+ *   a host that never answers must not hold a worker for minutes.
+ * - TCP keepalives after 30 s idle, 3 probes 10 s apart: a server that
+ *   vanished (failover, a cut network) is noticed in a minute, not in
+ *   two hours.
+ * - application_name=tasks-api: operators can tell our backends apart.
+ *
+ * fallback is used when the variable is unset (DATABASE_URL_DIRECT falls
+ * back to DATABASE_URL). No message ever quotes the value: it may hold a
+ * password.
+ */
 static int
-setting_database_url(settings_getenv get, struct settings *s, char *err,
-    size_t errlen)
+setting_database(settings_getenv get, const char *name, const char *fallback,
+    char **out, char *err, size_t errlen)
 {
 	PQconninfoOption	*opts, *o;
-	char			*perr;
+	const char		*v, *msg;
+	char			*perr, *conninfo;
+	size_t			len, size;
+	int			i, have[SETTINGS_DB_DEFAULTS];
 	static const char	*sslmodes[] = { "disable", "allow", "prefer",
 				    "require", "verify-ca", "verify-full", NULL };
+	static const char	*bindings[] = { "disable", "prefer", "require",
+				    NULL };
+	static const char	*defaults[SETTINGS_DB_DEFAULTS][2] = {
+		{ "gssencmode", "disable" },
+		{ "connect_timeout", "10" },
+		{ "application_name", "tasks-api" },
+		{ "keepalives_idle", "30" },
+		{ "keepalives_interval", "10" },
+		{ "keepalives_count", "3" },
+	};
 
-	if (!setting_string(get, "DATABASE_URL", NULL, 4096,
-	    &s->database_url, err, errlen))
+	*out = NULL;
+	if ((v = get(name)) == NULL || *v == '\0')
+		v = fallback;
+	if (v == NULL || *v == '\0') {
+		snprintf(err, errlen, "%s: not set (make run sets it to the "
+		    "local cluster)", name);
 		return (0);
-
-	if (s->database_url == NULL) {
-		snprintf(err, errlen, "DATABASE_URL: not set (make run sets "
-		    "it to the local cluster)");
+	}
+	if (strlen(v) > 4096) {
+		snprintf(err, errlen, "%s: longer than 4096 characters", name);
+		return (0);
+	}
+	if (strncmp(v, "postgres://", 11) && strncmp(v, "postgresql://", 13)) {
+		snprintf(err, errlen, "%s: must start with postgresql://",
+		    name);
 		return (0);
 	}
 
 	/* libpq's own parser decides; its message may quote the URL. */
 	perr = NULL;
-	if (strncmp(s->database_url, "postgres://", 11) &&
-	    strncmp(s->database_url, "postgresql://", 13)) {
-		snprintf(err, errlen, "DATABASE_URL: must start with "
-		    "postgresql://");
-		return (0);
-	}
-	if ((opts = PQconninfoParse(s->database_url, &perr)) == NULL) {
+	if ((opts = PQconninfoParse(v, &perr)) == NULL) {
 		if (perr != NULL)
 			PQfreemem(perr);
-		snprintf(err, errlen, "DATABASE_URL: not a valid PostgreSQL "
-		    "connection URI");
+		snprintf(err, errlen, "%s: not a valid PostgreSQL connection "
+		    "URI", name);
 		return (0);
 	}
 
-	/* libpq checks the syntax only; values fail later, at connect. */
-	for (o = opts; o->keyword != NULL; o++) {
+	msg = NULL;
+	memset(have, 0, sizeof(have));
+	for (o = opts; o->keyword != NULL && msg == NULL; o++) {
 		if (o->val == NULL)
 			continue;
-		if (!strcmp(o->keyword, "port") && !setting_ports(o->val)) {
-			snprintf(err, errlen, "DATABASE_URL: the port must be "
-			    "a number from 1 to 65535");
-			PQconninfoFree(opts);
-			return (0);
-		}
-		if (!strcmp(o->keyword, "sslmode") &&
-		    !setting_one_of(o->val, sslmodes)) {
-			snprintf(err, errlen, "DATABASE_URL: sslmode must be "
-			    "one of disable, allow, prefer, require, "
-			    "verify-ca, verify-full");
-			PQconninfoFree(opts);
-			return (0);
+		if (!strcmp(o->keyword, "port") && !setting_ports(o->val))
+			msg = "the port must be a number from 1 to 65535";
+		else if (!strcmp(o->keyword, "sslmode") &&
+		    !setting_one_of(o->val, sslmodes))
+			msg = "sslmode must be one of disable, allow, prefer, "
+			    "require, verify-ca, verify-full";
+		else if (!strcmp(o->keyword, "channel_binding") &&
+		    !setting_one_of(o->val, bindings))
+			msg = "channel_binding must be one of disable, prefer, "
+			    "require";
+		else if (!strcmp(o->keyword, "gssencmode") &&
+		    strcmp(o->val, "disable"))
+			msg = "gssencmode must be disable (GSSAPI is not "
+			    "supported; use sslmode)";
+		else if (!strcmp(o->keyword, "connect_timeout") &&
+		    (!setting_ports(o->val) || strchr(o->val, ',') != NULL))
+			msg = "connect_timeout must be a number of seconds";
+		for (i = 0; i < SETTINGS_DB_DEFAULTS; i++) {
+			if (!strcmp(o->keyword, defaults[i][0]))
+				have[i] = 1;
 		}
 	}
+	if (msg != NULL) {
+		snprintf(err, errlen, "%s: %s", name, msg);
+		PQconninfoFree(opts);
+		return (0);
+	}
+
+	conninfo = NULL;
+	len = size = 0;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val != NULL && !setting_conninfo_add(&conninfo, &len,
+		    &size, o->keyword, o->val))
+			goto oom;
+	}
+	for (i = 0; i < SETTINGS_DB_DEFAULTS; i++) {
+		if (!have[i] && !setting_conninfo_add(&conninfo, &len, &size,
+		    defaults[i][0], defaults[i][1]))
+			goto oom;
+	}
 	PQconninfoFree(opts);
+
+	*out = conninfo;
+	return (1);
+
+oom:
+	PQconninfoFree(opts);
+	free(conninfo);
+	snprintf(err, errlen, "%s: out of memory", name);
+	return (0);
+}
+
+/* Appends keyword='value' to a conninfo string, quoted as libpq reads it. */
+static int
+setting_conninfo_add(char **buf, size_t *len, size_t *size,
+    const char *keyword, const char *value)
+{
+	size_t		need;
+	char		*p;
+
+	/* Worst case: every value byte escaped, quotes, '=', ' ', NUL. */
+	need = *len + strlen(keyword) + 2 * strlen(value) + 5;
+	if (need > *size) {
+		if ((p = realloc(*buf, need * 2)) == NULL)
+			return (0);
+		*buf = p;
+		*size = need * 2;
+	}
+
+	p = *buf + *len;
+	if (*len > 0)
+		*p++ = ' ';
+	p += sprintf(p, "%s='", keyword);
+	for (; *value != '\0'; value++) {
+		if (*value == '\'' || *value == '\\')
+			*p++ = '\\';
+		*p++ = *value;
+	}
+	*p++ = '\'';
+	*p = '\0';
+	*len = p - *buf;
 
 	return (1);
 }

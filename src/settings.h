@@ -17,7 +17,11 @@ enum log_level {
 };
 
 struct settings {
-	char		*database_url;
+	/* libpq keyword/value strings built from the URLs (settings.c). */
+	char		*database_conninfo;
+	char		*database_direct_conninfo;
+	const char	*database_direct_name;	/* the variable it came from */
+	long		database_wait_seconds;
 	char		*jwks_url;
 	char		*jwks_file;
 	char		*auth_secret;

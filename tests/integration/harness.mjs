@@ -11,7 +11,14 @@ import { conformance } from './conformance.mjs';
 
 const top = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const work = process.env.TEST_WORK;
+// The servers' database: TCP + TLS + SCRAM, direct or through PgBouncer
+// (run.sh runs the resource suites both ways). adminUrl is the tests' own
+// superuser path (socket), for set-up and checks only.
 export const databaseUrl = process.env.TEST_DATABASE_URL;
+export const directUrl = process.env.TEST_DIRECT_URL;
+export const pooledUrl = process.env.TEST_POOLED_URL;
+export const adminUrl = process.env.TEST_ADMIN_URL;
+export const dbPath = process.env.TEST_DB_PATH || 'direct';
 export const caPem = readFileSync(path.join(work, 'tls/ca.pem'));
 
 // The document the servers serve (DOCS_DIR); every response is checked
@@ -123,7 +130,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // One HTTPS request verified against the test CA. opts: method, headers,
 // body (string/Buffer/object -> JSON), tls (minVersion/maxVersion),
-// localAddress,
+// localAddress, timeout (ms),
 // conformance (false: a deliberately undocumented answer, not checked
 // against the OpenAPI document; otherwise a mismatch rejects).
 export function request(server, urlPath, opts = {}) {
@@ -169,22 +176,26 @@ export function request(server, urlPath, opts = {}) {
       });
     });
     req.on('error', reject);
+    // opts.timeout (ms): a request still unanswered then fails the caller.
+    if (opts.timeout) req.setTimeout(opts.timeout, () => req.destroy(new Error(`no answer in ${opts.timeout} ms`)));
     if (body !== undefined) req.write(body);
     req.end();
   });
 }
 
-// psql against the test cluster (or another database on it).
+// psql as the superuser against the test cluster (or another database).
 export function psql(sql, db = 'app') {
-  const url = databaseUrl.replace('/app?', `/${db}?`);
+  const url = adminUrl.replace('/app?', `/${db}?`);
   return execFileSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql],
     { encoding: 'utf8' }).trim();
 }
 
-export function createDatabase(name) {
-  psql(`DROP DATABASE IF EXISTS ${name}`, 'postgres');
-  psql(`CREATE DATABASE ${name}`, 'postgres');
-  return databaseUrl.replace('/app?', `/${name}?`);
+// A fresh database owned by the servers' role; returns its URL on the
+// servers' path (base: databaseUrl, or directUrl/pooledUrl).
+export function createDatabase(name, base = databaseUrl) {
+  psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, 'postgres');
+  psql(`CREATE DATABASE ${name} OWNER app`, 'postgres');
+  return base.replace('/app?', `/${name}?`);
 }
 
 export function dbctl(action) {

@@ -58,10 +58,12 @@ async function listPlans(query, who = user) {
 }
 
 before(async () => {
-  const base = createDatabase('plans');
-  const opts = encodeURIComponent('-c session_preload_libraries=auto_explain '
-    + '-c auto_explain.log_min_duration=0 -c auto_explain.log_format=json');
-  srv = await startServer({ env: { DATABASE_URL: `${base}&options=${opts}`, BETTER_AUTH_SECRET: secret } });
+  const url = createDatabase('plans');
+  // Superuser settings, so on the database: the server's role cannot set them.
+  psql(`ALTER DATABASE plans SET session_preload_libraries = 'auto_explain';
+    ALTER DATABASE plans SET auto_explain.log_min_duration = 0;
+    ALTER DATABASE plans SET auto_explain.log_format = 'json'`, 'postgres');
+  srv = await startServer({ env: { DATABASE_URL: url, BETTER_AUTH_SECRET: secret } });
   token = mint(user);
   // The first request creates the user's row (just in time).
   assert.equal((await request(srv, '/api/v1/tags', { headers: { authorization: `Bearer ${token}` } })).status, 200);

@@ -1,7 +1,10 @@
 #!/bin/bash
-# Integration tests: a throwaway PostgreSQL cluster on a free port, a test
-# certificate chain, then node's test runner over tests/integration/. Each
-# test file starts real Kore servers (sanitizer build) on free ports.
+# Integration tests: a throwaway PostgreSQL cluster on a free port, reached
+# the way production reaches Neon (TCP, TLS verify-full against a test CA,
+# SCRAM with channel binding), a PgBouncer in transaction mode in front of
+# it, then node's test runner over tests/integration/. Each test file
+# starts real Kore servers (sanitizer build) on free ports. The resource
+# suites run a second time through the PgBouncer.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,19 +21,33 @@ free_port() {
 work=$(mktemp -d "$top/.build/itest.XXXXXX")
 chmod 755 "$work"
 pgport=$(free_port)
+bouncerport=$(free_port)
 cleanup() {
+	scripts/pgbouncer.sh stop "$work/pgbouncer" >/dev/null 2>&1 || true
 	scripts/db.sh destroy "$work/pg" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-PG_FSYNC=off scripts/db.sh start "$work/pg" "$pgport"
+password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 scripts/dev-cert.sh "$work/tls"
+PG_FSYNC=off scripts/db.sh start "$work/pg" "$pgport"
+scripts/db.sh secure "$work/pg" "$pgport" "$work/tls" "$password"
+scripts/pgbouncer.sh start "$work/pgbouncer" "$bouncerport" "$pgport" \
+    "$work/tls" "$password"
 
+tls="sslmode=verify-full&sslrootcert=$work/tls/ca.pem"
 export TEST_WORK="$work"
 export TEST_PGDATA="$work/pg"
 export TEST_PGPORT="$pgport"
-export TEST_DATABASE_URL="$(scripts/db.sh url "$work/pg" "$pgport")"
+export TEST_DB_PASSWORD="$password"
+# The tests' own psql: the superuser over the socket.
+export TEST_ADMIN_URL="$(scripts/db.sh url "$work/pg" "$pgport")"
+# The servers under test: role app, TCP + TLS + SCRAM, as with Neon.
+export TEST_DIRECT_URL="postgresql://app:$password@localhost:$pgport/app?$tls&channel_binding=require"
+# PgBouncer 1.18 does not offer SCRAM channel binding to its clients.
+export TEST_POOLED_URL="postgresql://app:$password@localhost:$bouncerport/app?$tls"
+export TEST_DATABASE_URL="$TEST_DIRECT_URL"
 
 # npm ci again whenever a lock file is newer than the installed tree.
 for d in tests/auth-server tests/integration; do
@@ -44,4 +61,13 @@ rm -rf tests/artifacts/conformance
 mkdir -p tests/artifacts
 node --test --test-concurrency=1 --test-reporter=spec \
     ${TEST_FILES:-tests/integration/*.test.mjs}
+
+# The resource suites again, every query through PgBouncer.
+if [ -z "${TEST_FILES:-}" ] || [ -n "${TEST_POOLED_FILES:-}" ]; then
+	TEST_DATABASE_URL="$TEST_POOLED_URL" TEST_DB_PATH=pgbouncer \
+	    node --test --test-concurrency=1 --test-reporter=spec \
+	    ${TEST_POOLED_FILES:-tests/integration/tasks.test.mjs \
+	    tests/integration/tasks_list.test.mjs \
+	    tests/integration/users.test.mjs}
+fi
 node tests/integration/conformance-summary.mjs

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include <libpq-fe.h>
+
 #include "settings.h"
 
 #define GOOD_DB_URL	"postgresql://app:pw@localhost:5432/app"
@@ -48,6 +50,7 @@ static void		 env_set(const char *, const char *);
 static void		 env_unset(const char *);
 static void		 expect_error(const char *, char *, size_t);
 static char		*repeat(char, size_t);
+static const char	*conninfo_value(const char *, const char *);
 static void		 dotenv_unset(void);
 static void		 dotenv_file(char *, size_t, const char *);
 
@@ -176,7 +179,14 @@ test_defaults(void **state)
 	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
 	assert_string_equal(err, "");
 
-	assert_string_equal(s.database_url, GOOD_DB_URL);
+	assert_string_equal(conninfo_value(s.database_conninfo, "host"),
+	    "localhost");
+	assert_string_equal(conninfo_value(s.database_conninfo, "password"),
+	    "pw");
+	/* Unset, the direct URL is DATABASE_URL. */
+	assert_string_equal(s.database_direct_conninfo, s.database_conninfo);
+	assert_string_equal(s.database_direct_name, "DATABASE_URL");
+	assert_int_equal(s.database_wait_seconds, 60);
 	assert_null(s.jwks_url);
 	assert_null(s.jwks_file);
 	assert_null(s.auth_secret);
@@ -239,6 +249,8 @@ test_every_variable_is_read(void **state)
 
 	env_reset();
 	env_set("DATABASE_URL", "postgres://u@db.internal/tasks");
+	env_set("DATABASE_URL_DIRECT", "postgres://u@direct.internal/tasks");
+	env_set("DATABASE_WAIT_SECONDS", "5");
 	env_set("BETTER_AUTH_JWKS_URL", "http://localhost:3000/api/auth/jwks");
 	env_set("BETTER_AUTH_SECRET", GOOD_SECRET);
 	env_set("BETTER_AUTH_ISSUER", "http://localhost:3000");
@@ -256,7 +268,12 @@ test_every_variable_is_read(void **state)
 	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
 	assert_string_equal(err, "");
 
-	assert_string_equal(s.database_url, "postgres://u@db.internal/tasks");
+	assert_string_equal(conninfo_value(s.database_conninfo, "host"),
+	    "db.internal");
+	assert_string_equal(conninfo_value(s.database_direct_conninfo,
+	    "host"), "direct.internal");
+	assert_string_equal(s.database_direct_name, "DATABASE_URL_DIRECT");
+	assert_int_equal(s.database_wait_seconds, 5);
 	assert_string_equal(s.jwks_url, "http://localhost:3000/api/auth/jwks");
 	assert_null(s.jwks_file);
 	assert_string_equal(s.auth_secret, GOOD_SECRET);
@@ -275,7 +292,8 @@ test_every_variable_is_read(void **state)
 
 	settings_free(&s);
 	/* settings_free leaves nothing to free twice. */
-	assert_null(s.database_url);
+	assert_null(s.database_conninfo);
+	assert_null(s.database_direct_conninfo);
 	assert_null(s.migrations_dir);
 	assert_null(s.docs_dir);
 	assert_int_equal(s.cors_origins_count, 0);
@@ -360,6 +378,125 @@ test_database_url_bad_port_hides_password(void **state)
 	env_set("DATABASE_URL", "postgresql://u:s3cretpw@host:notaport/db");
 	expect_error("DATABASE_URL:", err, sizeof(err));
 	assert_null(strstr(err, "s3cretpw"));
+}
+
+/* What libpq reads for keyword in a conninfo string we built, or "". */
+static const char *
+conninfo_value(const char *conninfo, const char *keyword)
+{
+	PQconninfoOption	*opts, *o;
+	static char		value[1024];
+
+	value[0] = '\0';
+	opts = PQconninfoParse(conninfo, NULL);
+	assert_non_null(opts);
+	for (o = opts; o->keyword != NULL; o++) {
+		if (!strcmp(o->keyword, keyword) && o->val != NULL)
+			snprintf(value, sizeof(value), "%s", o->val);
+	}
+	PQconninfoFree(opts);
+
+	return (value);
+}
+
+/* Neon's strings as its console gives them, pooled and direct. */
+static void
+test_database_url_neon(void **state)
+{
+	struct settings	s;
+	char		err[512];
+
+	(void)state;
+
+	env_reset();
+	env_set("DATABASE_URL", "postgresql://alex:AbC1'x\\y@"
+	    "ep-cool-darkness-123456-pooler.eu-central-1.aws.neon.tech/dbname"
+	    "?sslmode=require&channel_binding=require"
+	    "&options=endpoint%3Dep-cool-darkness-123456"
+	    "&application_name=tasks-prod");
+	env_set("DATABASE_URL_DIRECT", "postgresql://alex:pw@"
+	    "ep-cool-darkness-123456.eu-central-1.aws.neon.tech/dbname"
+	    "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/"
+	    "ca-certificates.crt&connect_timeout=3");
+	err[0] = '\0';
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_string_equal(err, "");
+
+	assert_string_equal(conninfo_value(s.database_conninfo, "host"),
+	    "ep-cool-darkness-123456-pooler.eu-central-1.aws.neon.tech");
+	/* Quotes and backslashes survive the keyword/value form. */
+	assert_string_equal(conninfo_value(s.database_conninfo, "password"),
+	    "AbC1'x\\y");
+	assert_string_equal(conninfo_value(s.database_conninfo, "sslmode"),
+	    "require");
+	assert_string_equal(conninfo_value(s.database_conninfo,
+	    "channel_binding"), "require");
+	assert_string_equal(conninfo_value(s.database_conninfo, "options"),
+	    "endpoint=ep-cool-darkness-123456");
+	assert_string_equal(conninfo_value(s.database_conninfo,
+	    "application_name"), "tasks-prod");
+	/* Our defaults where the URL says nothing. */
+	assert_string_equal(conninfo_value(s.database_conninfo, "gssencmode"),
+	    "disable");
+	assert_string_equal(conninfo_value(s.database_conninfo,
+	    "connect_timeout"), "10");
+	assert_string_equal(conninfo_value(s.database_conninfo,
+	    "keepalives_idle"), "30");
+
+	assert_string_equal(conninfo_value(s.database_direct_conninfo,
+	    "sslrootcert"), "/etc/ssl/certs/ca-certificates.crt");
+	assert_string_equal(conninfo_value(s.database_direct_conninfo,
+	    "connect_timeout"), "3");
+	assert_string_equal(conninfo_value(s.database_direct_conninfo,
+	    "application_name"), "tasks-api");
+
+	settings_free(&s);
+}
+
+static void
+test_database_url_bad_values(void **state)
+{
+	char		err[512];
+	size_t		i;
+	static const char *bad[][2] = {
+		{ "?sslmode=required", "sslmode must be one of" },
+		{ "?channel_binding=yes", "channel_binding must be one of" },
+		{ "?gssencmode=prefer", "gssencmode must be disable" },
+		{ "?gssencmode=require", "gssencmode must be disable" },
+		{ "?connect_timeout=soon", "connect_timeout must be" },
+	};
+	char		url[256];
+
+	(void)state;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env_reset();
+		snprintf(url, sizeof(url), "postgresql://u:s3cretpw@h/db%s",
+		    bad[i][0]);
+		env_set("DATABASE_URL", url);
+		expect_error("DATABASE_URL:", err, sizeof(err));
+		assert_non_null(strstr(err, bad[i][1]));
+		assert_null(strstr(err, "s3cretpw"));
+
+		/* The direct URL is checked the same way, and named. */
+		env_reset();
+		env_set("DATABASE_URL_DIRECT", url);
+		expect_error("DATABASE_URL_DIRECT:", err, sizeof(err));
+		assert_null(strstr(err, "s3cretpw"));
+	}
+
+	/* gssencmode=disable is what we would set anyway. */
+	env_reset();
+	env_set("DATABASE_URL", "postgresql://u@h/db?gssencmode=disable");
+	{
+		struct settings	s;
+
+		assert_int_equal(settings_load(&s, fake_getenv, err,
+		    sizeof(err)), 1);
+		assert_string_equal(conninfo_value(s.database_conninfo,
+		    "gssencmode"), "disable");
+		settings_free(&s);
+	}
 }
 
 static void
@@ -866,6 +1003,8 @@ main(void)
 		cmocka_unit_test(test_database_url_bad_scheme),
 		cmocka_unit_test(test_database_url_unparsable_hides_password),
 		cmocka_unit_test(test_database_url_bad_port_hides_password),
+		cmocka_unit_test(test_database_url_neon),
+		cmocka_unit_test(test_database_url_bad_values),
 		cmocka_unit_test(test_jwt_leeway_must_be_number_in_range),
 		cmocka_unit_test(test_rate_limits_must_not_be_negative),
 		cmocka_unit_test(test_upload_max_bytes_at_least_one),
