@@ -25,15 +25,31 @@ pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	sleep 1
+	scripts/pgbouncer.sh stop "$work/pgbouncer" >/dev/null 2>&1 || true
 	scripts/db.sh destroy "$work/pg" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
 pgport=$(free_port)
-PG_FSYNC=on scripts/db.sh start "$work/pg" "$pgport"
+bouncerport=$(free_port)
+password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 scripts/dev-cert.sh "$work/tls"
+PG_FSYNC=on scripts/db.sh start "$work/pg" "$pgport"
+scripts/db.sh secure "$work/pg" "$pgport" "$work/tls" "$password"
+scripts/pgbouncer.sh start "$work/pgbouncer" "$bouncerport" "$pgport" \
+    "$work/tls" "$password"
+# Three ways to the same database: the unix socket (make run's default),
+# TCP + TLS verify-full + SCRAM with channel binding (Neon's direct
+# endpoint), and PgBouncer in transaction mode (Neon's pooler).
+# All three as role app (which owns the tables); dburl is the superuser's.
 dburl=$(scripts/db.sh url "$work/pg" "$pgport")
+printf 'local\tall\tapp\t\tscram-sha-256\n' >> "$(realpath "$work/pg")/pg_hba.conf"
+psql "$dburl" -XAtqc "SELECT pg_reload_conf()" >/dev/null
+sockurl="postgresql://app:$password@/app?host=$(realpath "$work/pg")&port=$pgport"
+tls="sslmode=verify-full&sslrootcert=$work/tls/ca.pem"
+tlsurl="postgresql://app:$password@localhost:$pgport/app?$tls&channel_binding=require"
+poolurl="postgresql://app:$password@localhost:$bouncerport/app?$tls"
 
 # The product, from kore.conf with another port and certificate.
 port=$(free_port)
@@ -42,7 +58,7 @@ sed -e "s#bind 127.0.0.1 [0-9]*#bind 127.0.0.1 $port#" \
     -e "s#certkey.*#certkey $work/tls/key.pem#" kore.conf > "$work/kore.conf"
 # The edge layer on: CORS for an origin, rate limits that are checked on
 # every request (high enough never to refuse), gzip for clients asking.
-DATABASE_URL=$dburl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+DATABASE_URL=$sockurl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
     CORS_ORIGINS=https://app.example.com RATE_LIMIT_RPM=1000000 \
     RATE_LIMIT_ANON_RPM=1000000 \
     ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore.conf" \
@@ -55,11 +71,26 @@ pids="$pids $!"
 oport=$(free_port)
 sed -e "s#bind 127.0.0.1 $port#bind 127.0.0.1 $oport#" "$work/kore.conf" \
     > "$work/kore-off.conf"
-DATABASE_URL=$dburl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+DATABASE_URL=$sockurl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
     RATE_LIMIT_RPM=0 RATE_LIMIT_ANON_RPM=0 \
     ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore-off.conf" \
     > "$work/server-off.log" 2>&1 &
 pids="$pids $!"
+
+# The product again over TCP + TLS, and through PgBouncer (edge layer on).
+tport=$(free_port)
+pport=$(free_port)
+for pair in "$tport $tlsurl" "$pport $poolurl"; do
+	set -- $pair
+	sed -e "s#bind 127.0.0.1 $port#bind 127.0.0.1 $1#" "$work/kore.conf" \
+	    > "$work/kore-$1.conf"
+	DATABASE_URL=$2 BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+	    CORS_ORIGINS=https://app.example.com RATE_LIMIT_RPM=1000000 \
+	    RATE_LIMIT_ANON_RPM=1000000 ENV_FILE=/nonexistent \
+	    .build/kore/kore -fnrq -c "$work/kore-$1.conf" \
+	    > "$work/server-$1.log" 2>&1 &
+	pids="$pids $!"
+done
 
 # A bare Kore handler on the same TLS set-up, the /healthz baseline.
 cc -shared -fPIC -O2 -I/usr/share/kore/include -DKORE_USE_PGSQL \
@@ -84,7 +115,7 @@ CONF
 .build/kore/kore -fnrq -c "$work/bare.conf" > "$work/bare.log" 2>&1 &
 pids="$pids $!"
 
-for p in "$port" "$bport" "$oport"; do
+for p in "$port" "$bport" "$oport" "$tport" "$pport"; do
 	n=0
 	until curl -sk -o /dev/null "https://127.0.0.1:$p/healthz"; do
 		n=$((n + 1))
@@ -144,6 +175,19 @@ run "GET /api/v1/tasks/{id}" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id"
 run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
     "https://127.0.0.1:$port/api/v1/tasks"
+# The database rows again over each network path to PostgreSQL.
+for pair in "$tport TCP+TLS" "$pport PgBouncer"; do
+	set -- $pair
+	run "GET /readyz ($2)" "https://127.0.0.1:$1/readyz"
+	run "GET /api/v1/users/me ($2)" -H "$auth" \
+	    "https://127.0.0.1:$1/api/v1/users/me"
+	run "GET /api/v1/tasks?limit=20 ($2)" -H "$auth" \
+	    "https://127.0.0.1:$1/api/v1/tasks?limit=20"
+	run "GET /api/v1/tasks/{id} ($2)" -H "$auth" \
+	    "https://127.0.0.1:$1/api/v1/tasks/$id"
+	run "POST /api/v1/tasks ($2)" -H "$auth" -s bench/post.lua \
+	    "https://127.0.0.1:$1/api/v1/tasks"
+done
 # Documentation: files read once at start, gzipped copies made then.
 run "GET /openapi.json (gzip)" -H "Accept-Encoding: gzip" \
     "https://127.0.0.1:$port/openapi.json"
@@ -157,8 +201,14 @@ psql "$dburl" -Xq -c "DELETE FROM tasks WHERE title = 'bench task'; ANALYZE task
 pgrun() {
 	name=$1
 	shift
+	# pgbench's last argument is the database: ours unless -- URL.
+	args=() target=$dburl
+	while [ $# -gt 0 ]; do
+		if [ "$1" = "--" ]; then target=$2; break; fi
+		args+=("$1"); shift
+	done
 	tps=$(pgbench -n -M extended -c 16 -j 2 -T "$secs" -D user=bench-user \
-	    -D id="$id" "$@" "$dburl" 2>&1 | awk '/^tps/ {print int($3)}')
+	    -D id="$id" "${args[@]}" "$target" 2>&1 | awk '/^tps/ {print int($3)}')
 	printf '%-34s %10s\n' "$name" "$tps"
 }
 echo
@@ -166,6 +216,8 @@ printf '%-34s %10s\n' "pgbench (16 clients)" "tps"
 pgrun "our list statement" -f "$work/list.sql"
 pgrun "reference one-statement list" -f bench/reference-list.sql
 pgrun "our single-task statement" -f "$work/get.sql"
+pgrun "  same, over TCP + TLS" -f "$work/get.sql" -- "$tlsurl"
+pgrun "  same, through PgBouncer" -f "$work/get.sql" -- "$poolurl"
 
 echo "server RSS after the runs (KiB, per process):"
 ps -o rss=,args= -C kore | awk '{print "  " $1 "  " $2 " " $3 " " $4}' | sort -rn | head -8

@@ -84,6 +84,7 @@ test('no database write on every request: at most one upsert per worker for a kn
   let s;
   try {
     q1(`CREATE TABLE jit_calls(n int);
+        GRANT INSERT ON jit_calls TO app;
         CREATE FUNCTION jit_count() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO jit_calls VALUES (1); RETURN NULL; END$$;
         CREATE TRIGGER jit_count BEFORE INSERT ON users FOR EACH STATEMENT EXECUTE FUNCTION jit_count();`);
     s = await startServer({
