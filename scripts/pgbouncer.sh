@@ -42,6 +42,10 @@ client_tls_key_file = $dir/server.key"
 	auth_file = $dir/userlist.txt
 	max_client_conn = 500
 	default_pool_size = 20
+	; A restarted server is tried again after 1 s, not 15; a client waits
+	; at most 5 s for a server connection, then gets an error (our 503).
+	server_login_retry = 1
+	query_wait_timeout = 5
 	$client_tls
 	server_tls_sslmode = verify-full
 	server_tls_ca_file = $dir/ca.pem

@@ -84,10 +84,17 @@ db_run(struct http_request *req, const char *query, int nparams,
 		kore_pgsql_init(&c->sql);
 		kore_pgsql_bind_request(&c->sql, req);
 		c->bound = 1;
+	} else if (c->sql.state == KORE_PGSQL_STATE_ERROR) {
+		/* Woken from the queue because a connect failed. */
+		c->failure = DB_UNAVAILABLE;
+		return (db_fail(req, c, c->sql.error));
 	}
 
 	if (!kore_pgsql_setup(&c->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
-		/* Every connection busy: queued, Kore wakes us up. */
+		/*
+		 * Queued: every connection is busy, or a new one is being
+		 * made without blocking the worker. Kore wakes us up.
+		 */
 		if (c->sql.state == KORE_PGSQL_STATE_INIT) {
 			db_gauge(c, 0);
 			return (DB_PENDING);
@@ -220,6 +227,16 @@ db_finish(struct http_request *req, struct db_call *c)
 		return (DB_PENDING);
 	case KORE_PGSQL_STATE_RESULT:
 	case KORE_PGSQL_STATE_DONE:
+		/*
+		 * Kore says DONE when libpq has no result at all, which is
+		 * what a connection lost before the answer looks like: not
+		 * success (an upsert that never ran, a read of no rows).
+		 */
+		if (c->sql.result == NULL) {
+			c->failure = DB_UNAVAILABLE;
+			return (db_fail(req, c, "database: no answer "
+			    "(connection lost)"));
+		}
 		/* Keep the answer, hand the connection back right away. */
 		c->result = c->sql.result;
 		c->sql.result = NULL;

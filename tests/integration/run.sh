@@ -59,7 +59,7 @@ done
 
 rm -rf tests/artifacts/conformance
 mkdir -p tests/artifacts
-node --test --test-concurrency=1 --test-reporter=spec \
+node --test --test-concurrency=1 --test-reporter=spec ${TEST_NAME_PATTERN:+--test-name-pattern="$TEST_NAME_PATTERN"} \
     ${TEST_FILES:-tests/integration/*.test.mjs}
 
 # The resource suites again, every query through PgBouncer.
