@@ -106,6 +106,12 @@ describe('TCP + TLS + SCRAM', () => {
     }
   });
 
+  test('PgBouncer 1.18 offers no channel binding: requiring it through the pooler stops the start at once', async () => {
+    const r = await failedStart({ DATABASE_URL: `${pooledUrl}&channel_binding=require` });
+    assert.match(r.line, /^config error: DATABASE_URL: cannot connect: .*channel binding is required/);
+    assert.ok(r.ms < 10000, `took ${r.ms} ms`);
+  });
+
   test('a wrong password is refused at once; an unreachable host after DATABASE_WAIT_SECONDS', async () => {
     const wrong = directUrl.replace(`app:${password}@`, 'app:not-the-password@');
     const w = await failedStart({ DATABASE_URL: wrong });
