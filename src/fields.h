@@ -38,12 +38,22 @@ enum body_status {
 	BODY_INVALID
 };
 
+/* Why a value was refused: pydantic's error type, message, ctx.error. */
+struct lax_error {
+	const char	*type;
+	char		msg[192];
+	char		ctx_error[96];
+};
+
 enum body_status	 body_parse(const char *, const void *, size_t,
 			    json_t **, struct validation_errors *);
 int			 fields_check(json_t *, const struct field_spec *,
 			    size_t, struct validation_errors *);
+int			 media_type_json(const char *);
+int			 lax_bool(json_t *, struct lax_error *);
+int			 lax_datetime(json_t *, char *, size_t,
+			    struct lax_error *);
 size_t			 utf8_length(const char *);
-int			 fields_datetime(json_t *, char *, size_t);
 json_t			*tags_normalize(json_t *);
 int			 tags_literal(json_t *, char *, size_t);
 
