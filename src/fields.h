@@ -1,7 +1,9 @@
 /*
  * Declarative validation of JSON request bodies: a table of fields with
  * type, bounds and nullability, checked all at once into FastAPI's 422
- * list. Every resource that takes a body describes it with this table.
+ * list, with pydantic v2's lax conversions (a value it converts is
+ * replaced in the body by the converted one). Every resource that takes a
+ * body describes it with this table.
  */
 #ifndef __H_FIELDS_H
 #define __H_FIELDS_H
