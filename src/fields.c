@@ -18,6 +18,10 @@
 #define DT_UNIX_0000		(-62167219200LL)	/* 0000-01-01 */
 #define DT_UNIX_0001		(-62135596800LL)	/* 0001-01-01 */
 #define DT_UNIX_9999		253402300799LL		/* 9999-12-31 23:59:59 */
+#define DT_TOO_SMALL		"dates before 0000 are not supported as unix " \
+				"timestamps"
+#define DT_TOO_LARGE		"dates after 9999 are not supported as unix " \
+				"timestamps"
 
 /* A parsed date-time: the instant in UTC, and what the text said. */
 struct lax_time {
@@ -45,6 +49,7 @@ static int		 dt_decimal(const char *, double *);
 static const char	*dt_from_timestamp(int64_t, int64_t,
 			    struct lax_time *);
 static const char	*dt_from_float(double, struct lax_time *);
+static const char	*dt_from_number(double, struct lax_time *);
 static void		 dt_date_error(const char *, struct lax_error *);
 static int		 dt_digits(const char *, int, int *);
 static int		 dt_days_in_month(int, int);
@@ -324,7 +329,7 @@ lax_datetime(json_t *v, char *out, size_t outlen, struct lax_error *e)
 		err = dt_from_timestamp(json_integer_value(v), 0, &t);
 	} else if (json_is_real(v)) {
 		d = json_real_value(v);
-		err = isfinite(d) ? dt_from_float(d, &t) :
+		err = isfinite(d) ? dt_from_number(d, &t) :
 		    "NaN values not permitted";
 	} else if (json_is_string(v)) {
 		if ((err = dt_from_string(json_string_value(v), &t)) != NULL) {
@@ -585,8 +590,7 @@ dt_from_timestamp(int64_t ts, int64_t extra_usec, struct lax_time *t)
 	int64_t		secs, usec;
 
 	if (ts == INT64_MIN)
-		return ("dates before 0000 are not supported as unix "
-		    "timestamps");
+		return (DT_TOO_SMALL);
 	secs = ts;
 	usec = 0;
 	if ((ts < 0 ? -ts : ts) > DT_MS_WATERSHED) {
@@ -602,11 +606,9 @@ dt_from_timestamp(int64_t ts, int64_t extra_usec, struct lax_time *t)
 	usec %= 1000000;
 
 	if (secs < DT_UNIX_0000)
-		return ("dates before 0000 are not supported as unix "
-		    "timestamps");
+		return (DT_TOO_SMALL);
 	if (secs > DT_UNIX_9999)
-		return ("dates after 9999 are not supported as unix "
-		    "timestamps");
+		return (DT_TOO_LARGE);
 
 	t->secs = secs;
 	t->usec = (int)usec;
@@ -616,8 +618,9 @@ dt_from_timestamp(int64_t ts, int64_t extra_usec, struct lax_time *t)
 }
 
 /*
- * A float Unix time: speedate scales it to seconds, rounds the fraction
- * to microseconds, then reads the whole seconds as above. No libm here.
+ * A Unix time in a numeric string with a '.': speedate scales it to
+ * seconds (milliseconds over 2e10), rounds the fraction to microseconds,
+ * then reads the whole seconds as above. No libm here.
  */
 static const char *
 dt_from_float(double d, struct lax_time *t)
@@ -628,13 +631,36 @@ dt_from_float(double d, struct lax_time *t)
 	if (d > (double)DT_MS_WATERSHED || d < -(double)DT_MS_WATERSHED)
 		d /= 1000.0;
 	if (d < -9.2e18 || d > 9.2e18)
-		return (d < 0 ? "dates before 0000 are not supported as unix "
-		    "timestamps" : "dates after 9999 are not supported as "
-		    "unix timestamps");
+		return (d < 0 ? DT_TOO_SMALL : DT_TOO_LARGE);
 	whole = (int64_t)d;
 	if ((double)whole > d)
 		whole--;
 	frac = (d - (double)whole) * 1000000.0;
+	return (dt_from_timestamp(whole, (int64_t)(frac + 0.5), t));
+}
+
+/*
+ * A JSON number that is not an integer, as pydantic-core reads a Python
+ * float: the floor as the timestamp (seconds or milliseconds, above), plus
+ * the magnitude of the fraction in microseconds (milliseconds over 2e10).
+ * That is its arithmetic, -1.25 being -1.75: kept, for the same answers.
+ */
+static const char *
+dt_from_number(double d, struct lax_time *t)
+{
+	int64_t		whole;
+	double		frac, mag;
+
+	if (d < -9.2e18 || d > 9.2e18)
+		return (d < 0 ? DT_TOO_SMALL : DT_TOO_LARGE);
+	whole = (int64_t)d;
+	frac = d - (double)whole;
+	if (frac < 0)
+		frac = -frac;
+	if ((double)whole > d)
+		whole--;
+	mag = d < 0 ? -d : d;
+	frac *= mag <= (double)DT_MS_WATERSHED ? 1000000.0 : 1000.0;
 	return (dt_from_timestamp(whole, (int64_t)(frac + 0.5), t));
 }
 
