@@ -26,6 +26,12 @@ export const info = {
     'of every problem found. Timestamps are RFC 3339 in UTC with',
     'milliseconds; input accepts any offset. Every response carries',
     '`X-Request-ID`.',
+    '',
+    'As with FastAPI: a path with a trailing slash answers 307 to the route',
+    'without it (query string kept); any `application/*+json` type is JSON;',
+    "bodies follow pydantic v2's lax conversions (`\"yes\"` or `1` for a",
+    'boolean, a Unix time for a date-time; never a number for a string), and',
+    'of duplicate keys the last one wins.',
   ].join('\n'),
 };
 
@@ -61,7 +67,7 @@ const taskWritable = {
   description: { type: 'string', maxLength: 4000, default: '' },
   completed: { type: 'boolean', default: false, description: 'Setting it sets or clears `completed_at`.' },
   priority: { $ref: '#/components/schemas/Priority', default: 'medium' },
-  due_at: tsNull('Any RFC 3339 offset; answered in UTC.'),
+  due_at: tsNull('Any RFC 3339 offset, or a Unix time (seconds; milliseconds over 2e10), as pydantic reads it; answered in UTC.'),
   remind_at: tsNull('When the reminder webhook fires.'),
   recurrence: { $ref: '#/components/schemas/RecurrenceOrNull', default: null },
   tags: {
@@ -244,7 +250,7 @@ export const queryParameters = {
   due_before: { schema: { type: 'string', format: 'date-time' } },
   due_after: { schema: { type: 'string', format: 'date-time' } },
   overdue: { schema: { type: 'boolean' }, description: '`true`: due in the past and not completed.' },
-  q: { schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Full-text search; every word must match.' },
+  q: { schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Full-text search; every word must match, as a word prefix (`mil` finds "milk").' },
 };
 
 const taskSorts = ['created_at', 'updated_at', 'due_at', 'priority', 'title'];
@@ -274,6 +280,16 @@ const idempotencyKey = header('Idempotency-Key',
   { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
 
 const json = (schema, extra = {}) => ({ content: { 'application/json': { schema } }, ...extra });
+// A request body: application/json, and for a merge patch its own type
+// too; any other application/*+json is read as JSON as well.
+const body = (schema, { mergePatch = false } = {}) => ({
+  required: true,
+  description: 'JSON; any `application/*+json` media type is accepted.',
+  content: {
+    'application/json': { schema },
+    ...(mergePatch ? { 'application/merge-patch+json': { schema } } : {}),
+  },
+});
 const err = (description, example) => ({
   description,
   ...json(ref('HTTPError')),
@@ -295,7 +311,7 @@ const taskOps = {
   create: {
     summary: 'Create a task', operationId: 'create_task',
     parameters: [idempotencyKey],
-    requestBody: { required: true, ...json(ref('TaskCreate')) },
+    requestBody: body(ref('TaskCreate')),
     responses: {
       201: {
         ...taskAnswer('Created.'),
@@ -321,13 +337,13 @@ const taskOps = {
     summary: 'Replace a task', operationId: 'replace_task',
     description: 'Every writable field is set; the ones left out take their defaults.',
     parameters: [ifMatch],
-    requestBody: { required: true, ...json(ref('TaskCreate')) },
+    requestBody: body(ref('TaskCreate')),
     responses: { 200: taskAnswer('The task as stored.'), 404: notFound, 412: stale },
   },
   patch: {
     summary: 'Update a task', operationId: 'update_task',
     parameters: [ifMatch],
-    requestBody: { required: true, ...json(ref('TaskUpdate')) },
+    requestBody: body(ref('TaskUpdate'), { mergePatch: true }),
     responses: { 200: taskAnswer('The task as stored.'), 404: notFound, 412: stale },
   },
   delete: {
@@ -437,7 +453,7 @@ export const routes = {
       },
       patch: {
         summary: 'Update the signed-in user', operationId: 'update_me',
-        requestBody: { required: true, ...json(ref('UserUpdate')) },
+        requestBody: body(ref('UserUpdate'), { mergePatch: true }),
         responses: { 200: { description: 'The user as stored.', ...json(ref('User')) } },
       },
       delete: {

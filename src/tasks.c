@@ -72,6 +72,9 @@ static void		 task_call_free(void *);
 static int		 task_route(struct http_request *, struct request_ctx *,
 			    char *);
 static int		 task_body(struct http_request *, int, char **);
+static int		 task_recurrence_ok(json_t *);
+static void		 task_recurrence_error(struct http_request *,
+			    struct validation_errors *);
 static int		 task_if_match(struct http_request *,
 			    struct task_call *);
 static int		 tasks_list(struct http_request *, struct request_ctx *);
@@ -550,8 +553,7 @@ task_update(struct http_request *req, struct request_ctx *ctx, int replace)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND, "Task not found"));
 	if (*db_value(req, 0, "valid") == 0) {
 		validation_init(&errs);
-		validation_add(&errs, "value_error", "body", "recurrence",
-		    "Value error, a recurring task needs a due_at", NULL, NULL);
+		task_recurrence_error(req, &errs);
 		http_error_validation(req, &errs);
 		validation_cleanup(&errs);
 		return (KORE_RESULT_OK);
@@ -687,8 +689,9 @@ task_route(struct http_request *req, struct request_ctx *ctx, char *id)
 }
 
 /*
- * Parses and checks a task body into normalized jsonb text: datetimes in
- * UTC, tags lower-cased and merged, unknown and read-only fields dropped.
+ * Parses and checks a task body into normalized jsonb text: values as
+ * pydantic converts them (fields_check: datetimes in UTC, bools from
+ * "yes"), tags lower-cased and merged, unknown and read-only fields dropped.
  * full: every writable field present (POST, PUT), defaults for absent.
  */
 static int
@@ -696,7 +699,6 @@ task_body(struct http_request *req, int full, char **out)
 {
 	struct validation_errors	errs;
 	struct field_spec		specs[TASK_NFIELDS];
-	char				buf[RFC3339_BUF];
 	json_t				*body, *norm, *v;
 	size_t				i;
 
@@ -712,15 +714,14 @@ task_body(struct http_request *req, int full, char **out)
 		return (0);
 	}
 
-	/* Checkable from the body alone on a full write. */
-	v = json_object_get(body, "recurrence");
-	if (full && v != NULL && json_is_string(v) &&
-	    (json_object_get(body, "due_at") == NULL ||
-	    json_is_null(json_object_get(body, "due_at")))) {
-		validation_add(&errs, "value_error", "body", "recurrence",
-		    "Value error, a recurring task needs a due_at",
-		    json_incref(v), NULL);
-	}
+	/*
+	 * The model rule, as pydantic's model_validator(mode="after"): only
+	 * once every field is valid, and on a full write (PATCH is checked
+	 * against the stored task, in SQL_TASK_UPDATE).
+	 */
+	if (full && validation_count(&errs) == 0 &&
+	    !task_recurrence_ok(body))
+		task_recurrence_error(req, &errs);
 
 	if (request_json_refused(req, body, &errs)) {
 		validation_cleanup(&errs);
@@ -736,10 +737,6 @@ task_body(struct http_request *req, int full, char **out)
 		if (json_is_null(v)) {
 			json_object_set_new(norm, task_fields[i].name,
 			    json_null());
-		} else if (task_fields[i].type == FIELD_DATETIME) {
-			(void)fields_datetime(v, buf, sizeof(buf));
-			json_object_set_new(norm, task_fields[i].name,
-			    json_string(buf));
 		} else if (task_fields[i].type == FIELD_TAGS) {
 			json_object_set_new(norm, "tags", tags_normalize(v));
 		} else {
@@ -771,6 +768,35 @@ task_body(struct http_request *req, int full, char **out)
 	json_decref(body);
 
 	return (*out != NULL);
+}
+
+/* A recurrence needs a due_at (a body pydantic validated). */
+static int
+task_recurrence_ok(json_t *body)
+{
+	json_t	*rec, *due;
+
+	rec = json_object_get(body, "recurrence");
+	due = json_object_get(body, "due_at");
+	return (rec == NULL || json_is_null(rec) ||
+	    (due != NULL && !json_is_null(due)));
+}
+
+/*
+ * The model rule's error as FastAPI answers a model validator's
+ * ValueError: loc ["body"], the body as sent, ctx {"error": {}}.
+ */
+static void
+task_recurrence_error(struct http_request *req, struct validation_errors *errs)
+{
+	const char	*data;
+	size_t		len;
+
+	request_body(req, &data, &len);
+	validation_add(errs, "value_error", "body", NULL,
+	    "Value error, a recurring task needs a due_at",
+	    json_loadb(data, len, JSON_DECODE_ANY, NULL),
+	    json_pack("{s:{}}", "error"));
 }
 
 /*

@@ -67,6 +67,22 @@ tasks_sort_find(const char *key)
 	return (NULL);
 }
 
+/*
+ * q as a prefix query, built in SQL from the parameter: quotes and
+ * backslashes doubled, so every whitespace-separated word is one quoted
+ * operand (never tsquery syntax), each with :* and all joined by &.
+ * to_tsquery runs each through the 'simple' parser, as the indexed
+ * vector was (lower-cased; "e-mail" is a phrase of its parts; a word of
+ * punctuation only drops out). Only immutable functions of the value, so
+ * the planner folds it to a constant and estimates it with the GIN
+ * index's statistics. All whitespace or punctuation: NULL, no match.
+ */
+#define SQL_PREFIX_TSQUERY(P)						\
+	"to_tsquery('simple', '''' || replace(NULLIF(btrim("		\
+	"regexp_replace(replace(replace(" P ", '\\', '\\\\'), "	\
+	"'''', ''''''), '\\s+', ' ', 'g'), ' '), ''), ' ', "		\
+	"''':* & ''') || ''':*')"
+
 static void	sql_add(struct strbuf *, const char *, int, int);
 static int	sql_param(const char **, int *, const char *);
 
@@ -110,8 +126,8 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		sql_add(&f, " AND NOT coalesce(t.due_at < now() AND "
 		    "NOT t.completed, false)", 0, 0);
 	if (lq->q != NULL)
-		sql_add(&f, " AND t.search @@ plainto_tsquery('simple', "
-		    "$P::text)", sql_param(params, nparams, lq->q), 0);
+		sql_add(&f, " AND t.search @@ " SQL_PREFIX_TSQUERY("$P::text"),
+		    sql_param(params, nparams, lq->q), 0);
 
 	lim = sql_param(params, nparams, lq->limit);
 	off = sql_param(params, nparams, lq->offset);

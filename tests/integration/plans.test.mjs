@@ -102,6 +102,12 @@ const lists = [
   ['q, a common word', '?q=milk'],
   ['q, a rare word', '?q=zebra'],
   ['q, a rare word among 20,000 own tasks', '?q=zebra', 'big-user'],
+  // Prefix matching (search-as-you-type): the same GIN index answers it.
+  ['q, a prefix of a common word', '?q=mil'],
+  ['q, a prefix of a rare word', '?q=zeb'],
+  ['q, two prefixes', '?q=zeb%20cro'],
+  ['q, a prefix of a rare word among 20,000 own tasks', '?q=zeb', 'big-user'],
+  ['q, a one-letter prefix among 20,000 own tasks', '?q=z', 'big-user'],
 ];
 for (const key of ['created_at', 'updated_at', 'due_at', 'priority', 'title']) {
   lists.push([`sort ${key}`, `?sort=${key}`]);
@@ -129,6 +135,20 @@ for (const [name, query, who] of lists) {
     if (who === 'big-user') assert.ok(indexes.includes('tasks_search_idx'), `q uses the GIN index: ${indexes}`);
   });
 }
+
+test('q prefixes find what the whole words find, through the GIN index', async () => {
+  const { body: whole } = await listPlans('?q=zebra&limit=100', 'big-user');
+  const { body: prefix, plans } = await listPlans('?q=ZEB&limit=100', 'big-user');
+  assert.equal(whole.total, 2);
+  assert.deepEqual(prefix.items.map((t) => t.id).sort(), whole.items.map((t) => t.id).sort());
+  const { body: two } = await listPlans('?q=zeb%20cross', user);
+  assert.equal(two.total, 3);
+  const indexes = nodes(plans[0].Plan).map((n) => n['Index Name']).filter(Boolean);
+  assert.ok(indexes.includes('tasks_search_idx'), `prefix q uses the GIN index: ${indexes}`);
+  // The query is folded to a constant before planning: the plan holds
+  // the prefix tsquery itself, not a function of the parameter.
+  assert.match(JSON.stringify(plans[0].Plan), /search @@ '''zeb'':\*'::tsquery/);
+});
 
 test('a list is one statement whatever its length', async () => {
   const small = await listPlans('?limit=1');
