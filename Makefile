@@ -43,7 +43,7 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
-			   digest_cache fields
+			   digest_cache fields cursor
 UNIT_SRCS_settings	:= src/settings.c
 UNIT_SRCS_migrate	:= src/migrate.c src/digest_cache.c
 UNIT_SRCS_request_log	:= src/request_log.c
@@ -52,6 +52,8 @@ UNIT_SRCS_db_errors	:= src/db_errors.c
 UNIT_SRCS_jwt		:= src/jwt.c src/jwks.c
 UNIT_SRCS_digest_cache	:= src/digest_cache.c
 UNIT_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
+UNIT_SRCS_cursor	:= src/cursor.c src/rfc3339.c src/fields.c \
+			   src/validation.c src/jwt.c src/jwks.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 .PHONY: all run test unit integration deps deps-test kore module docs cert \

@@ -23,6 +23,7 @@ cursor_decode(const char *s, const char *sort, enum cursor_kind kind,
 	size_t		rawlen;
 	json_t		*doc, *k, *v, *id;
 	const char	*str;
+	char		when[RFC3339_BUF];
 	int64_t		secs;
 	int		usec, ok;
 
@@ -57,8 +58,11 @@ cursor_decode(const char *s, const char *sort, enum cursor_kind kind,
 		switch (kind) {
 		case CURSOR_TIME:
 		case CURSOR_TIME_NULL:
+			/* Sent on as we write times, whatever its offset. */
 			if (!rfc3339_parse(str, &secs, &usec))
 				goto done;
+			rfc3339_format(secs, usec, when, sizeof(when));
+			str = when;
 			break;
 		case CURSOR_PRIORITY:
 			if (strcmp(str, "low") && strcmp(str, "medium") &&

@@ -2,7 +2,8 @@
  * Strict RFC 3339 (section 5.6): YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM).
  * 'T' and 'Z' may be lower case, as the RFC allows; a leap second is
  * refused rather than guessed at. Parsed to seconds since the epoch in UTC
- * plus microseconds, so PostgreSQL gets one unambiguous form.
+ * plus microseconds, so PostgreSQL gets one unambiguous form; the instant
+ * must lie within 0001-01-01..9999-12-31 UTC.
  */
 
 #include <ctype.h>
@@ -65,6 +66,14 @@ rfc3339_parse(const char *s, int64_t *secs, int *usec)
 	*secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 +
 	    min * 60 + sec - sign * (oh * 3600 + om * 60);
 	*usec = frac;
+
+	/*
+	 * The instant, not the digits, must be within 0001..9999 UTC: an
+	 * offset can move a valid-looking time out of PostgreSQL's range
+	 * (year 0) or past what four digits of RFC 3339 can write back.
+	 */
+	if (*secs < RFC3339_MIN_SECS || *secs > RFC3339_MAX_SECS)
+		return (0);
 	return (1);
 }
 

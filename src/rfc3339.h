@@ -9,6 +9,10 @@
 
 #define RFC3339_BUF	64
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in epoch seconds. */
+#define RFC3339_MIN_SECS	(-62135596800LL)
+#define RFC3339_MAX_SECS	(253402300799LL)
+
 int	rfc3339_parse(const char *, int64_t *, int *);
 void	rfc3339_format(int64_t, int, char *, size_t);
 

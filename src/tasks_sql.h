@@ -101,7 +101,8 @@
 	"UNION ALL "							\
 	"SELECT CASE WHEN p.request_hash = $4 THEN 'replayed' "		\
 	"ELSE 'conflict' END, " TASK_COLS " "				\
-	"FROM prior p LEFT JOIN tasks t ON t.id = p.task_id"
+	"FROM prior p LEFT JOIN tasks t ON t.id = p.task_id "		\
+	"AND t.user_id = $1"
 
 #define SQL_TASK_GET							\
 	"SELECT " TASK_COLS " FROM tasks t WHERE t.id = $2 AND t.user_id = $1"

@@ -993,3 +993,21 @@ describe('compatibility routes /api/{user_id}/tasks', () => {
     assert.match(r.headers['www-authenticate'], /^Bearer/);
   });
 });
+
+// Defence in depth (issue 18): an idempotency key is only ever replayed
+// with the caller's own task, whatever the key table says.
+test('an Idempotency-Key pointing at another user\'s task never answers it', async () => {
+  const victim = newUser('victim');
+  const theirs = (await create(victim, { title: 'victim secret' })).json;
+  const u = newUser('keythief');
+  await create(u, { title: 'mine' });
+  const body = JSON.stringify({ title: 'replay me' });
+  const hash = (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
+  psql(`INSERT INTO idempotency_keys (user_id, key, request_hash, task_id)
+        VALUES ('${u.sub}', 'stolen-key', '${hash}', '${theirs.id}')`);
+  const r = await api(u, '/api/v1/tasks', {
+    method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'stolen-key' },
+  });
+  assert.equal(r.status, 409, r.text);
+  assert.ok(!r.text.includes('victim secret'));
+});

@@ -512,3 +512,49 @@ describe('GET /api/v1/tags', () => {
     assert.equal(filtered.total, 14);
   });
 });
+
+// Security review findings (issue 18): instants outside 0001..9999 UTC,
+// cursor values PostgreSQL would refuse, and the longest cursors.
+describe('dates and cursors at their limits', () => {
+  const cursorOf = (doc) => Buffer.from(JSON.stringify(doc)).toString('base64url');
+
+  test('an instant outside 0001..9999 UTC is a 422, in a body and in a query', async () => {
+    const u = newUser('range');
+    for (const when of ['0001-01-01T00:00:00+00:01', '9999-12-31T23:59:59.5-11:59']) {
+      const r = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'edge', due_at: when } });
+      assert.equal(r.status, 422, r.text);
+      assert.deepEqual(r.json.detail.map((d) => d.loc), [['body', 'due_at']]);
+      await assertQuery422(u, `due_before=${encodeURIComponent(when)}`, 'due_before');
+      await assertQuery422(u, `due_after=${encodeURIComponent(when)}`, 'due_after');
+    }
+    // The extremes themselves are fine, and render back as sent.
+    const t = await create(u, { title: 'last', due_at: '9999-12-31T23:59:59.999Z' });
+    assert.equal(t.due_at, '9999-12-31T23:59:59.999Z');
+    assert.equal((await list(u, 'sort=due_at')).items.length, 1);
+  });
+
+  test('a cursor whose time carries an offset PostgreSQL refuses is normalized, not a 500', async () => {
+    const u = newUser('offset');
+    const a = await create(u, { title: 'a' });
+    await create(u, { title: 'b' });
+    const cursor = cursorOf({ k: '-created_at', v: '2999-01-01T00:00:00+16:00', id: a.id });
+    const page = await list(u, `limit=10&cursor=${cursor}`);
+    assert.equal(page.items.length, 2);
+  });
+
+  for (const [name, ch] of [['emoji', '\u{1F600}'], ['control characters', '\u0001']]) {
+    test(`titles of 200 ${name}: the next page's cursor is longer than 1,024 and accepted`, async () => {
+      const u = newUser('longcursor');
+      for (let i = 0; i < 3; i++) await create(u, { title: ch.repeat(199) + String(i) });
+      const seen = [];
+      let page = await list(u, 'sort=title&limit=1');
+      assert.ok(page.next_cursor.length > 1024, `${page.next_cursor.length} characters`);
+      for (;;) {
+        seen.push(page.items[0].title.slice(-1));
+        if (page.next_cursor === null) break;
+        page = await list(u, `sort=title&limit=1&cursor=${page.next_cursor}`);
+      }
+      assert.deepEqual(seen, ['0', '1', '2']);
+    });
+  }
+});
