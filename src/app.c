@@ -99,6 +99,17 @@ kore_parent_configure(int argc, char **argv)
 	if (!kore_pgsql_register(DB_NAME, settings.database_conninfo))
 		app_fatal("DATABASE_URL: cannot register the database");
 
+	if (settings.jwks_url != NULL || settings.jwks_file != NULL ||
+	    settings.auth_secret != NULL) {
+		if (settings.auth_issuer == NULL)
+			app_log(LOG_LEVEL_WARNING, "BETTER_AUTH_ISSUER is not "
+			    "set: tokens from any issuer these keys sign for "
+			    "are accepted");
+		if (settings.auth_audience == NULL)
+			app_log(LOG_LEVEL_WARNING, "BETTER_AUTH_AUDIENCE is "
+			    "not set: tokens for any app of this Better Auth "
+			    "instance are accepted");
+	}
 	jwks_source_parent_init();
 	shared_init();
 }

@@ -62,6 +62,7 @@ static void	auth_count(int);
 
 static struct digest_cache	token_cache;
 static struct digest_cache	user_cache;
+static u_int64_t		token_cache_keys;	/* its key set */
 
 void
 auth_worker_init(void)
@@ -172,6 +173,16 @@ auth_verify(struct http_request *req, struct request_ctx *ctx)
 	if (ctx->claims == NULL)
 		ctx->claims = kore_calloc(1, sizeof(*ctx->claims));
 	claims = ctx->claims;
+
+	/*
+	 * Tokens were verified against a key set: a new one (rotation, a
+	 * withdrawn key) means every token is verified again, those
+	 * without a kid included.
+	 */
+	if (token_cache_keys != jwks_source_generation()) {
+		digest_cache_clear(&token_cache);
+		token_cache_keys = jwks_source_generation();
+	}
 
 	/* A cached token still needs its key in the current set. */
 	cached = digest_cache_get(&token_cache, token, len,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest_cache.h"
 #include "jwks.h"
 #include "jwks_source.h"
 #include "request.h"
@@ -29,6 +30,7 @@ static void	jwks_wake_waiters(void);
 
 static struct jwks		*keys = NULL;
 static u_int64_t		generation = 0;
+static char			installed_digest[65];
 static u_int64_t		last_refetch = 0;
 static int			fetching = 0;
 static struct kore_curl		fetch_client;
@@ -214,21 +216,38 @@ jwks_fetch_done(struct kore_curl *client, void *arg)
 	jwks_wake_waiters();
 }
 
-/* Replaces the key set when the document parses; else keeps the old. */
+/*
+ * Replaces the key set when the document parses, holds at least one
+ * usable key and differs from the last one installed; else keeps the
+ * old (an auth server answering "no keys" must not lock every user out).
+ * A new set is a new generation: verified tokens are checked again.
+ */
 static void
 jwks_install(const char *data, size_t len, const char *from)
 {
 	struct jwks	*set;
-	char		err[256];
+	char		err[256], digest[65];
+
+	sha256_hex(data, len, digest);
+	if (keys != NULL && !strcmp(digest, installed_digest))
+		return;
 
 	if ((set = jwks_parse(data, len, err, sizeof(err))) == NULL) {
 		app_log(LOG_LEVEL_WARNING, "jwks (%s): %s; keeping the keys "
 		    "we have", from, err);
 		return;
 	}
+	if (jwks_count(set) == 0) {
+		app_log(LOG_LEVEL_WARNING, "jwks (%s): no usable key (%zu "
+		    "skipped); keeping the keys we have", from,
+		    jwks_skipped(set));
+		jwks_free(set);
+		return;
+	}
 
 	jwks_free(keys);
 	keys = set;
+	memcpy(installed_digest, digest, sizeof(installed_digest));
 	generation++;
 	app_log(LOG_LEVEL_DEBUG, "jwks (%s): %zu keys", from, jwks_count(set));
 }

@@ -6,6 +6,9 @@
 
 #include <sys/types.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@ static int	setting_database(settings_getenv, const char *, const char *,
 static int	setting_conninfo_add(char **, size_t *, size_t *,
 		    const char *, const char *);
 static int	setting_http_url(const char *);
+static int	setting_loopback_url(const char *);
 static int	setting_ports(const char *);
 static int	setting_one_of(const char *, const char * const *);
 
@@ -59,9 +63,12 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	if (!setting_string(get, "BETTER_AUTH_JWKS_URL", NULL, 2048,
 	    &s->jwks_url, err, errlen))
 		return (0);
-	if (s->jwks_url != NULL && !setting_http_url(s->jwks_url)) {
+	if (s->jwks_url != NULL && (!setting_http_url(s->jwks_url) ||
+	    (strncmp(s->jwks_url, "https://", 8) &&
+	    !setting_loopback_url(s->jwks_url)))) {
+		/* Keys fetched in the clear could be anybody's. */
 		snprintf(err, errlen, "BETTER_AUTH_JWKS_URL: must be an "
-		    "http:// or https:// URL");
+		    "https:// URL (http:// only to a loopback address)");
 		return (0);
 	}
 	if (!setting_string(get, "BETTER_AUTH_JWKS_FILE", NULL, 1024,
@@ -489,6 +496,34 @@ setting_http_url(const char *v)
 	}
 
 	return (1);
+}
+
+/* http://localhost, http://127.x.y.z or http://[::1], any port and path. */
+static int
+setting_loopback_url(const char *v)
+{
+	struct in_addr	a4;
+	const char	*host;
+	char		name[64];
+	size_t		len;
+
+	host = strstr(v, "://") + 3;
+	if (!strncmp(host, "[::1]", 5) && (host[5] == '\0' ||
+	    host[5] == ':' || host[5] == '/'))
+		return (1);
+
+	len = strcspn(host, ":/?#");
+	if (len == 0 || len >= sizeof(name))
+		return (0);
+	memcpy(name, host, len);
+	name[len] = '\0';
+
+	if (!strcasecmp(name, "localhost"))
+		return (1);
+	if (inet_pton(AF_INET, name, &a4) == 1 &&
+	    (ntohl(a4.s_addr) >> 24) == 127)
+		return (1);
+	return (0);
 }
 
 static int

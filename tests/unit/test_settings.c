@@ -499,6 +499,46 @@ test_database_url_bad_values(void **state)
 	}
 }
 
+/* Keys fetched in the clear could be anybody's: https, or loopback. */
+static void
+test_jwks_url_https_unless_loopback(void **state)
+{
+	struct settings	s;
+	char		err[512];
+	size_t		i;
+	static const char *ok[] = {
+		"https://auth.example.com/api/auth/jwks",
+		"http://localhost:3000/api/auth/jwks",
+		"http://127.0.0.1:3000/api/auth/jwks",
+		"http://127.9.8.7/jwks",
+		"http://[::1]:3000/jwks",
+	};
+	static const char *bad[] = {
+		"http://auth.example.com/api/auth/jwks",
+		"http://127.0.0.1.evil.example/jwks",
+		"http://localhost.evil.example/jwks",
+		"http://10.0.0.1/jwks",
+		"http://[::2]/jwks",
+		"ftp://auth.example.com/jwks",
+	};
+
+	(void)state;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		env_reset();
+		env_set("BETTER_AUTH_JWKS_URL", ok[i]);
+		assert_int_equal(settings_load(&s, fake_getenv, err,
+		    sizeof(err)), 1);
+		settings_free(&s);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env_reset();
+		env_set("BETTER_AUTH_JWKS_URL", bad[i]);
+		expect_error("BETTER_AUTH_JWKS_URL: must be an https://", err,
+		    sizeof(err));
+	}
+}
+
 static void
 test_jwt_leeway_must_be_number_in_range(void **state)
 {
@@ -1004,6 +1044,7 @@ main(void)
 		cmocka_unit_test(test_database_url_unparsable_hides_password),
 		cmocka_unit_test(test_database_url_bad_port_hides_password),
 		cmocka_unit_test(test_database_url_neon),
+		cmocka_unit_test(test_jwks_url_https_unless_loopback),
 		cmocka_unit_test(test_database_url_bad_values),
 		cmocka_unit_test(test_jwt_leeway_must_be_number_in_range),
 		cmocka_unit_test(test_rate_limits_must_not_be_negative),
