@@ -232,10 +232,19 @@ split_bundle() {
 # inspecting proxy on the way to registry.npmjs.org, say): added to the
 # copy the Debian way, so later ca-certificates runs keep them.
 copy_cas() {
-	local bundle=/etc/ssl/certs/ca-certificates.crt f n=0
-	[ -f "$bundle" ] && [ -f "$root$bundle" ] || return 0
+	local bundle=/etc/ssl/certs/ca-certificates.crt f n=0 ref
+	[ -f "$bundle" ] || return 0
 	split_bundle "$bundle" "$logs/ca/host"
-	split_bundle "$root$bundle" "$logs/ca/copy"
+	ref=$root$bundle
+	if [ ! -f "$ref" ]; then
+		# Minbase has no bundle yet (ca-certificates comes with
+		# install-deps, whose update-ca-certificates adds ours):
+		# compare with Debian's own set on this machine.
+		ref=$logs/ca/debian.pem
+		cat /usr/share/ca-certificates/mozilla/*.crt > "$ref" \
+		    2>/dev/null || : > "$ref"
+	fi
+	split_bundle "$ref" "$logs/ca/copy"
 	mkdir -p "$root/usr/local/share/ca-certificates"
 	for f in "$logs"/ca/host/*.crt; do
 		[ -e "$logs/ca/copy/${f##*/}" ] && continue
@@ -245,8 +254,10 @@ copy_cas() {
 	rm -rf "$logs/ca"
 	[ $n -gt 0 ] || return 0
 	log "adding $n certificate authorities this host trusts"
-	env -i PATH=$CHROOT_PATH chroot "$root" update-ca-certificates \
-	    >/dev/null 2>&1
+	if [ -x "$root/usr/sbin/update-ca-certificates" ]; then
+		env -i PATH=$CHROOT_PATH chroot "$root" \
+		    update-ca-certificates >/dev/null 2>&1
+	fi
 	# Node.js trusts its own CA list only: point it at the system one,
 	# machine-wide as this host does, so `npm ci --prefix` (which reads
 	# no global npmrc) reaches the registry. Login shells read this.
