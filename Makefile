@@ -161,7 +161,9 @@ dev: deps $(KORE) $(DOCS) cert kodev-conf
 		    '$(LOCAL_DB_URL)' >> .env; \
 		echo "wrote the local cluster's DATABASE_URL to .env"; \
 	fi
-	@ln -sfn $(DATA)/tls cert
+	@if [ -d cert ] && [ ! -L cert ]; then echo "cert/ is kodev's own" \
+	    "certificate; remove it to use $(DATA)/tls" >&2; \
+	else ln -sfn $(DATA)/tls cert; fi
 	@echo "ready: kodev run (https://127.0.0.1:8888, binary ./$(APP))"
 
 # kodev reads conf/<folder>.conf and embeds it in the binary: kore.conf

@@ -294,7 +294,10 @@ step_prereq() {
 step_run() {
 	local pid code ok=0 t0 ca=$root$appdir/.data/tls/ca.pem i
 	t0=$(date +%s)
-	in_copy "cd '$appdir' && exec setsid timeout $RUN_TIMEOUT make run" \
+	# exec all the way: $! is setsid's process, the session's leader.
+	(exec env -i PATH=$CHROOT_PATH HOME=/root CI=true \
+	    ${pgport:+PGPORT=$pgport} chroot "$root" /bin/bash -lc \
+	    "cd '$appdir' && exec setsid timeout $RUN_TIMEOUT make run") \
 	    >"$logs/make-run.log" 2>&1 </dev/null &
 	pid=$!
 	while :; do
