@@ -201,7 +201,9 @@ bench: $(KORE) $(MODULE) $(DOCS) cert
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN) \
-	    $(ASSET_DIR) .objs $(APP)
+	    $(ASSET_DIR) .objs
+	@# kodev's binary, named like the folder: never a directory or source.
+	@if [ -f '$(APP)' ] && [ -x '$(APP)' ]; then rm -f '$(APP)'; fi
 
 distclean: db-stop
 	rm -rf $(BUILD) $(DATA)
