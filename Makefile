@@ -3,6 +3,7 @@
 #   make run       install what is missing, start the local database,
 #                  build, serve HTTPS on 127.0.0.1:8888
 #   make test      the same set-up from nothing, then every test
+#   make dev       what `kodev run` needs (build.conf: one binary)
 #   make db-stop   stop the local database cluster
 
 CC		?= cc
@@ -17,10 +18,22 @@ PATCH		:= patches/kore-4.1-fixes.patch
 DOCS		:= $(BUILD)/docs/openapi.json
 SWAGGER_UI	:= openapi/node_modules/.package-lock.json
 
+# assets/ compiled in as kodev does it: asset_<name>_<ext> symbols.
+ASSETS		:= $(wildcard assets/*)
+ASSET_DIR	:= $(BUILD)/assets
+ASSET_H		:= $(ASSET_DIR)/assets.h
+ASSET_SRCS	:= $(foreach f,$(notdir $(ASSETS)),$(ASSET_DIR)/$(subst -,_,$(subst .,_,$(f))).c)
+
+# kodev names the app after the checkout's folder: conf/$(APP).conf.
+APP		:= $(notdir $(CURDIR))
+KODEV_CONF	:= $(BUILD)/kodev/kore.conf
+
 SRCS		:= $(wildcard src/*.c)
 HDRS		:= $(wildcard src/*.h)
-OBJS		:= $(SRCS:src/%.c=$(BUILD)/obj/%.o)
-OBJS_ASAN	:= $(SRCS:src/%.c=$(BUILD)/obj-asan/%.o)
+OBJS		:= $(SRCS:src/%.c=$(BUILD)/obj/%.o) \
+		   $(ASSET_SRCS:$(ASSET_DIR)/%.c=$(BUILD)/obj/assets/%.o)
+OBJS_ASAN	:= $(SRCS:src/%.c=$(BUILD)/obj-asan/%.o) \
+		   $(ASSET_SRCS:$(ASSET_DIR)/%.c=$(BUILD)/obj-asan/assets/%.o)
 
 # Kore's feature flags must match the kore binary we build (struct layouts).
 KORE_FEATURES	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS -DKORE_USE_CURL
@@ -33,7 +46,7 @@ WARNINGS	:= -Wall -Wextra -Werror -Wstrict-prototypes \
 		   -Wpointer-arith -Wcast-qual -Wsign-compare \
 		   -Wno-unused-parameter
 CFLAGS_BASE	= -std=c99 -D_GNU_SOURCE -fPIC -g $(WARNINGS) \
-		   -I/usr/share/kore/include -I$(PG_INCLUDE) -Isrc \
+		   -I/usr/share/kore/include -I$(PG_INCLUDE) -Isrc -I$(ASSET_DIR) \
 		   $(KORE_FEATURES)
 CFLAGS_REL	= $(CFLAGS_BASE) -O2 -fstack-protector-strong \
 		   -D_FORTIFY_SOURCE=2
@@ -57,7 +70,7 @@ UNIT_SRCS_cursor	:= src/cursor.c src/rfc3339.c src/fields.c \
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 .PHONY: all run test unit integration deps deps-test kore module docs cert \
-	db db-stop bench clean distclean
+	db db-stop bench clean distclean dev kodev-conf
 
 all: module docs
 
@@ -91,11 +104,25 @@ $(BUILD)/obj-asan/%.o: src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ASAN) -c $< -o $@
 
+# The same C files kodev writes for assets/ (scripts/assets.sh).
+$(ASSET_H) $(ASSET_SRCS) &: $(ASSETS) build.conf scripts/assets.sh
+	@scripts/assets.sh $(ASSET_DIR) build.conf $(ASSETS)
+
+$(BUILD)/obj/docs.o $(BUILD)/obj-asan/docs.o: $(ASSET_H)
+
+$(BUILD)/obj/assets/%.o: $(ASSET_DIR)/%.c $(ASSET_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) -c $< -o $@
+
+$(BUILD)/obj-asan/assets/%.o: $(ASSET_DIR)/%.c $(ASSET_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -c $< -o $@
+
 # The OpenAPI document (kore.conf + openapi/api.mjs) and Swagger UI, which
 # the server reads from DOCS_DIR at start. Fails when the two disagree.
 docs: $(DOCS)
 
-$(DOCS): kore.conf $(wildcard openapi/*.mjs openapi/swagger/*) $(SWAGGER_UI)
+$(DOCS): kore.conf $(wildcard openapi/*.mjs) $(SWAGGER_UI)
 	@node openapi/build.mjs $(BUILD)/docs
 
 $(SWAGGER_UI): openapi/package-lock.json
@@ -114,12 +141,45 @@ db-stop:
 	@scripts/db.sh stop $(DATA)/pg
 
 LOCAL_DB_URL = $(shell scripts/db.sh url $(DATA)/pg $(PGPORT))
-USES_OWN_DB = $(or $(DATABASE_URL),$(shell grep -qs '^DATABASE_URL=' .env && echo yes))
+# Another database: DATABASE_URL in the environment, or in .env unless it
+# names the local cluster (`make dev` writes that one there for kodev).
+USES_OWN_DB = $(or $(DATABASE_URL),$(shell grep -s '^DATABASE_URL=' .env | \
+	grep -qvF '$(LOCAL_DB_URL)' && echo yes))
 
 run: deps $(KORE) $(MODULE) $(DOCS) cert
 	@$(if $(USES_OWN_DB),true,$(MAKE) --no-print-directory db)
 	@echo "serving https://127.0.0.1:8888 (Ctrl-C stops; make db-stop stops the database)"
 	$(if $(USES_OWN_DB),,DATABASE_URL='$(LOCAL_DB_URL)') exec $(KORE) -fnr -c kore.conf
+
+# Everything `kodev build` / `kodev run` need that kodev does not make: the
+# patched Kore source it compiles (.build/kore), the OpenAPI document and
+# Swagger UI (DOCS_DIR), the certificate, the local database and its URL
+# in .env, and kodev's names: conf/$(APP).conf, cert/.
+dev: deps $(KORE) $(DOCS) cert kodev-conf
+	@$(if $(USES_OWN_DB),true,$(MAKE) --no-print-directory db)
+	@if [ -z "$(USES_OWN_DB)" ] && ! grep -qs '^DATABASE_URL=' .env; then \
+		printf '%s\nDATABASE_URL=%s\n' \
+		    '# The local cluster (make dev), for kodev run.' \
+		    '$(LOCAL_DB_URL)' >> .env; \
+		echo "wrote the local cluster's DATABASE_URL to .env"; \
+	fi
+	@if [ -d cert ] && [ ! -L cert ]; then echo "cert/ is kodev's own" \
+	    "certificate; remove it to use $(DATA)/tls" >&2; \
+	else ln -sfn $(DATA)/tls cert; fi
+	@echo "ready: kodev run (https://127.0.0.1:8888, binary ./$(APP))"
+
+# kodev reads conf/<folder>.conf and embeds it in the binary: kore.conf
+# without its load line (the module is built in).
+kodev-conf: $(KODEV_CONF)
+	@case "$(APP)" in build|*' '*) echo "kodev cannot use a checkout" \
+	    "folder named '$(APP)'" >&2; exit 1 ;; esac
+	@ln -sfn ../$(KODEV_CONF) conf/$(APP).conf
+
+$(KODEV_CONF): kore.conf
+	@mkdir -p $(@D)
+	@{ echo '# Generated by make from kore.conf, without the load line: the'; \
+	    echo '# binary kodev builds has the module in it. Edit kore.conf.'; \
+	    sed '/^load[[:space:]]/d' kore.conf; } > $@.tmp && mv $@.tmp $@
 
 test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@$(MAKE) --no-print-directory unit
@@ -135,14 +195,17 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $(HDRS)
 	$(CC) $(CFLAGS_ASAN) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(UNIT_SRCS_$*) $(LIBS) -lcmocka
 
-integration: $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
+integration: $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@tests/integration/run.sh
 
 bench: $(KORE) $(MODULE) $(DOCS) cert
 	@bench/run.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN)
+	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN) \
+	    $(ASSET_DIR) .objs
+	@# kodev's binary, named like the folder: never a directory or source.
+	@if [ -f '$(APP)' ] && [ -x '$(APP)' ]; then rm -f '$(APP)'; fi
 
 distclean: db-stop
 	rm -rf $(BUILD) $(DATA)

@@ -8,7 +8,7 @@
 // without documentation, documentation without a route, other methods,
 // other query parameters, or path parameters that do not rebuild the
 // route's regex.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -267,7 +267,9 @@ function main() {
   mkdirSync(out, { recursive: true });
   const dist = path.join(here, 'node_modules', 'swagger-ui-dist');
   for (const f of SWAGGER_FILES) copyFileSync(path.join(dist, f), path.join(out, f));
-  for (const f of ['index.html', 'init.js']) copyFileSync(path.join(here, 'swagger', f), path.join(out, f));
+  // The page itself (index.html, init.js, docs.css) is compiled into the
+  // module from assets/; stale copies from older builds must not linger.
+  for (const f of ['index.html', 'init.js']) rmSync(path.join(out, f), { force: true });
   // Written last and renamed: its presence means the directory is complete.
   writeFileSync(path.join(out, 'openapi.json.tmp'), JSON.stringify(doc));
   renameSync(path.join(out, 'openapi.json.tmp'), path.join(out, 'openapi.json'));

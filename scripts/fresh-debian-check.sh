@@ -1,14 +1,17 @@
 #!/bin/bash
 # Checks the README's promise on a fresh Debian 12 machine: in a throwaway
-# copy of a minbase system, with only Node.js 20 and npm added (the real
-# machine image ships them), `make run` must answer /healthz and
-# `make test` must pass. Works on the committed tree only (a clone, as CI).
+# copy of a minbase system (debootstrap --variant=minbase, nothing added:
+# no Node.js, no make), the README's steps: install git and make, then
+# `make run` must answer /healthz and `make test` must pass. Node.js and
+# npm come from Debian (18) through scripts/install-deps.sh. Works on the
+# committed tree only (a clone, as CI). Prints the wall time of each step.
 #
 #   scripts/fresh-debian-check.sh [--keep] [--test-only] [--app-dir PATH]
 #	[BASE]
 #
 #   BASE		minbase Debian 12 tree, never modified (default
-#			/srv/deb12); made with debootstrap when missing
+#			/srv/deb12); made with debootstrap when missing,
+#			refused when it has Node.js or make already
 #   --keep		leave the copy in place for inspection
 #   --test-only		skip `make run`: `make test` on the fresh copy
 #   --app-dir PATH	where the clone goes inside the copy (/root/app)
@@ -131,9 +134,20 @@ make_base() {
 	[ -d "$base" ] && return 0
 	command -v debootstrap >/dev/null 2>&1 ||
 	    die "$base is missing and debootstrap is not installed"
-	log "creating $base with debootstrap"
-	debootstrap --variant=minbase --include=ca-certificates,make,git,curl \
-	    bookworm "$base" http://deb.debian.org/debian
+	log "creating $base with debootstrap (minbase, nothing added)"
+	debootstrap --variant=minbase bookworm "$base" \
+	    http://deb.debian.org/debian
+}
+
+# A fresh machine has none of what the README's steps install.
+check_base() {
+	local p
+	for p in node nodejs npm make git gcc; do
+		[ -e "$base/usr/bin/$p" ] &&
+		    die "$base has /usr/bin/$p: not a fresh minbase system"
+	done
+	log "base: $(chroot "$base" dpkg-query -W -f='.\n' | wc -l)" \
+	    "packages, no node, npm, make, git or compiler"
 }
 
 # A writable copy of the base: an overlay (instant, base untouched) or,
@@ -154,52 +168,6 @@ make_copy() {
 		mode=copy
 	fi
 	log "copy of $base at $root ($mode)"
-}
-
-# Node.js and npm as this machine has them: the node binary, the npm and
-# corepack packages it ships with, the links to them and the headers.
-# Only those two packages: other global modules are not in the image.
-copy_node() {
-	local node realnode bindir prefix f lib
-	local -a paths=()
-
-	node=$(command -v node) || die "node is not installed here"
-	command -v npm >/dev/null 2>&1 || die "npm is not installed here"
-	realnode=$(realpath "$node")
-	prefix=$(dirname "$(dirname "$realnode")")
-	paths+=("$realnode")
-	for bindir in "$(dirname "$node")" "$prefix/bin"; do
-		for f in node npm npx corepack; do
-			[ -L "$bindir/$f" ] || [ -e "$bindir/$f" ] &&
-			    paths+=("$bindir/$f")
-		done
-	done
-	for f in "$prefix/lib/node_modules/npm" \
-	    "$prefix/lib/node_modules/corepack" "$prefix/include/node"; do
-		[ -e "$f" ] && paths+=("$f")
-	done
-	# npm's own global configuration (registry, cafile), not the user's.
-	f=$(npm config get globalconfig 2>/dev/null) || f=""
-	[ -f "$f" ] && paths+=("$f")
-	log "copying Node.js $(node --version), npm $(npm --version):" \
-	    "$(printf '%s\n' "${paths[@]}" | sort -u | tr '\n' ' ')"
-	# tar keeps symbolic links as links and makes parent directories.
-	tar -C / -cf - "${paths[@]#/}" | tar -C "$root" -xpf -
-
-	# Shared libraries node needs that the base lacks (links followed).
-	for lib in $(ldd "$realnode" | awk '/=> \//{ print $3 } /^\t\//{ print $1 }'); do
-		[ -e "$root$lib" ] && continue
-		log "adding library $lib"
-		tar -C / -chf - "${lib#/}" | tar -C "$root" -xpf -
-	done
-	if chroot "$root" ldd "$realnode" | grep -q 'not found'; then
-		chroot "$root" ldd "$realnode" >&2
-		die "node misses libraries in the copy"
-	fi
-	f=$(env -i PATH=$CHROOT_PATH chroot "$root" node --version) ||
-	    die "node does not run in the copy"
-	log "node in the copy: $f, npm $(env -i PATH=$CHROOT_PATH \
-	    HOME=/root chroot "$root" npm --version)"
 }
 
 # Name resolution and package sources as on this machine, so apt reaches
@@ -264,10 +232,19 @@ split_bundle() {
 # inspecting proxy on the way to registry.npmjs.org, say): added to the
 # copy the Debian way, so later ca-certificates runs keep them.
 copy_cas() {
-	local bundle=/etc/ssl/certs/ca-certificates.crt f n=0
-	[ -f "$bundle" ] && [ -f "$root$bundle" ] || return 0
+	local bundle=/etc/ssl/certs/ca-certificates.crt f n=0 ref
+	[ -f "$bundle" ] || return 0
 	split_bundle "$bundle" "$logs/ca/host"
-	split_bundle "$root$bundle" "$logs/ca/copy"
+	ref=$root$bundle
+	if [ ! -f "$ref" ]; then
+		# Minbase has no bundle yet (ca-certificates comes with
+		# install-deps, whose update-ca-certificates adds ours):
+		# compare with Debian's own set on this machine.
+		ref=$logs/ca/debian.pem
+		cat /usr/share/ca-certificates/mozilla/*.crt > "$ref" \
+		    2>/dev/null || : > "$ref"
+	fi
+	split_bundle "$ref" "$logs/ca/copy"
 	mkdir -p "$root/usr/local/share/ca-certificates"
 	for f in "$logs"/ca/host/*.crt; do
 		[ -e "$logs/ca/copy/${f##*/}" ] && continue
@@ -277,8 +254,10 @@ copy_cas() {
 	rm -rf "$logs/ca"
 	[ $n -gt 0 ] || return 0
 	log "adding $n certificate authorities this host trusts"
-	env -i PATH=$CHROOT_PATH chroot "$root" update-ca-certificates \
-	    >/dev/null 2>&1
+	if [ -x "$root/usr/sbin/update-ca-certificates" ]; then
+		env -i PATH=$CHROOT_PATH chroot "$root" \
+		    update-ca-certificates >/dev/null 2>&1
+	fi
 	# Node.js trusts its own CA list only: point it at the system one,
 	# machine-wide as this host does, so `npm ci --prefix` (which reads
 	# no global npmrc) reaches the registry. Login shells read this.
@@ -301,48 +280,64 @@ in_copy() {
 	    chroot "$root" /bin/bash -lc "$1"
 }
 
-# Step 1: `make run` in the background until /healthz answers 200 with
-# JSON, then stop Kore (its process group) and the database.
+# Step 0: the README's "fresh machine" line: git and make from apt.
+step_prereq() {
+	in_copy "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends git make \
+	    >/dev/null"
+}
+
+# Step 1: `make run` (its own session: Kore and its workers stop
+# together) until /healthz answers 200 with JSON over HTTPS, verified
+# with the CA make run generated, polled from this machine (the copy
+# shares its network and has no curl); then stop it and the database.
 step_run() {
-	in_copy "
-	cd '$appdir' || exit 1
-	t0=\$(date +%s)
-	# Own session and process group: Kore and its workers stop together.
-	setsid timeout $RUN_TIMEOUT make run >/root/make-run.log 2>&1 </dev/null &
-	pg=\$!
-	ok=0
+	local pid code ok=0 t0 ca=$root$appdir/.data/tls/ca.pem i
+	t0=$(date +%s)
+	# exec all the way: $! is setsid's process, the session's leader.
+	(exec env -i PATH=$CHROOT_PATH HOME=/root CI=true \
+	    ${pgport:+PGPORT=$pgport} chroot "$root" /bin/bash -lc \
+	    "cd '$appdir' && exec setsid timeout $RUN_TIMEOUT make run") \
+	    >"$logs/make-run.log" 2>&1 </dev/null &
+	pid=$!
 	while :; do
-		code=\$(curl -sk -m 5 -o /root/healthz.json -w '%{http_code}' \
-		    https://127.0.0.1:8888/healthz 2>/dev/null) || code=000
-		if [ \"\$code\" = 200 ] && head -c1 /root/healthz.json | grep -q '[{[]'; then
+		code=000
+		[ -f "$ca" ] && code=$(curl -s -m 5 --cacert "$ca" \
+		    -o "$logs/healthz.json" -w '%{http_code}' \
+		    https://localhost:8888/healthz 2>/dev/null) || code=000
+		if [ "$code" = 200 ] &&
+		    head -c1 "$logs/healthz.json" | grep -q '[{[]'; then
 			ok=1
 			break
 		fi
-		kill -0 \$pg 2>/dev/null || break
-		[ \$((\$(date +%s) - t0)) -lt $RUN_TIMEOUT ] || break
+		kill -0 "$pid" 2>/dev/null || break
+		[ $(($(date +%s) - t0)) -lt "$RUN_TIMEOUT" ] || break
 		sleep 2
 	done
-	t1=\$(date +%s)
-	if [ \$ok -eq 1 ]; then
-		echo \"healthz: HTTP 200 after \$((t1 - t0))s: \$(cat /root/healthz.json)\"
-		curl -sk -o /dev/null -w 'readyz: HTTP %{http_code}\n' \
-		    https://127.0.0.1:8888/readyz || true
+	if [ $ok -eq 1 ]; then
+		echo "healthz: HTTP 200 after $(($(date +%s) - t0))s:" \
+		    "$(cat "$logs/healthz.json")"
+		curl -s --cacert "$ca" -w '\nreadyz: HTTP %{http_code}\n' \
+		    https://localhost:8888/readyz || true
 	else
-		echo \"healthz: no 200 JSON answer after \$((t1 - t0))s (last HTTP \$code)\"
+		echo "healthz: no 200 JSON answer after" \
+		    "$(($(date +%s) - t0))s (last HTTP $code)"
 	fi
-	kill -TERM -- -\$pg 2>/dev/null
+	kill -TERM -- "-$pid" 2>/dev/null
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		kill -0 -- -\$pg 2>/dev/null || break
+		kill -0 -- "-$pid" 2>/dev/null || break
 		sleep 1
 	done
-	kill -KILL -- -\$pg 2>/dev/null
-	wait \$pg 2>/dev/null
-	make --no-print-directory db-stop >>/root/make-run.log 2>&1 ||
-	    echo 'make db-stop failed'
+	kill -KILL -- "-$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	in_copy "cd '$appdir' && make --no-print-directory db-stop" \
+	    >>"$logs/make-run.log" 2>&1 || echo 'make db-stop failed'
+	echo "node in the copy: $(in_copy 'node --version' 2>&1)," \
+	    "npm $(in_copy 'npm --version' 2>&1)," \
+	    "$(in_copy "dpkg-query -W -f='\${Package} \${Version}' nodejs" 2>&1)"
 	echo '--- make run output (tail) ---'
-	tail -n 40 /root/make-run.log
-	[ \$ok -eq 1 ]
-	"
+	tail -n 40 "$logs/make-run.log"
+	[ $ok -eq 1 ]
 }
 
 # Step 2: the whole test suite.
@@ -392,8 +387,8 @@ mkdir -p "$logs"
 
 make_base
 [ -x "$base/bin/bash" ] || die "$base does not look like a Debian system"
+check_base
 make_copy
-copy_node
 copy_network
 log "cloning $repo ($(git -C "$repo" log -1 --format='%h %s'))"
 git clone -q --no-local "$repo" "$root$appdir"
@@ -408,6 +403,11 @@ if port_busy "$PGPORT_DEFAULT"; then
 	log "port $PGPORT_DEFAULT is taken on this machine: PGPORT=$pgport"
 fi
 
+log "step 0: apt-get install git make (the README's first line)"
+t0=$(date +%s)
+step_prereq || die "installing git and make failed"
+prereq_time=$(( $(date +%s) - t0 ))
+
 run_rc=0
 run_time=0
 if [ $test_only -eq 0 ]; then
@@ -416,7 +416,6 @@ if [ $test_only -eq 0 ]; then
 	if step_run 2>&1 | tee "$logs/step-run.log"; then run_rc=0
 	else run_rc=$?; fi
 	run_time=$(( $(date +%s) - t0 ))
-	cp "$root/root/make-run.log" "$logs/" 2>/dev/null || true
 	kill_leftovers
 fi
 
@@ -445,6 +444,7 @@ fi
 
 echo
 echo "summary (commit $(git -C "$root$appdir" log -1 --format=%h), logs in $logs):"
+echo "git, make: installed, ${prereq_time}s"
 if [ $test_only -eq 1 ]; then
 	echo "make run:  skipped (--test-only)"
 else

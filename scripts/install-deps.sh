@@ -10,7 +10,16 @@ util-linux procps"
 
 # Extra tools for `make test` and `make bench`.
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS python3 g++ wrk chromium"
+	PKGS="$PKGS python3 g++ wrk chromium git"
+fi
+
+# Node.js builds the OpenAPI document and installs Swagger UI; the tests
+# run on it. Debian 12's own nodejs (18) and npm when there is no node
+# (a machine with Node.js from elsewhere, 20 say, keeps it).
+if ! command -v node >/dev/null 2>&1; then
+	PKGS="$PKGS nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+	PKGS="$PKGS npm"
 fi
 
 missing=""
@@ -36,9 +45,12 @@ if [ -n "$missing" ]; then
 	    --no-install-recommends $missing >/dev/null
 fi
 
-# Node builds the OpenAPI document and fetches Swagger UI; the tests run on it.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "Node.js 20 and npm are needed (the OpenAPI document, the tests)" >&2
+# Everything we run works on Node.js 18 (Debian 12) and 20.
+v=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || v=0
+if [ "$v" -lt 18 ] || ! command -v npm >/dev/null 2>&1; then
+	echo "Node.js 18 or later and npm are needed (found:" \
+	    "$(node --version 2>/dev/null || echo no node)," \
+	    "$(npm --version 2>/dev/null || echo no npm))" >&2
 	exit 1
 fi
 exit 0

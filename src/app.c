@@ -34,7 +34,9 @@ void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
 
 static void	app_fatal(const char *) __attribute__((noreturn));
+#if !defined(KORE_SINGLE_BINARY)
 static void	app_pin_module(void);
+#endif
 static const char	*app_getenv(const char *);
 static void	app_database_wait(const char *, const char *,
 		    const struct migration_set *, int *);
@@ -62,7 +64,12 @@ kore_parent_configure(int argc, char **argv)
 	fflush(stdout);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+#if defined(KORE_SINGLE_BINARY)
+	/* kodev's single binary (build.conf): main() leaves us the options. */
+	kore_default_getopt(argc, argv);
+#else
 	app_pin_module();
+#endif
 
 	if ((envfile = getenv("ENV_FILE")) == NULL)
 		envfile = ".env";
@@ -128,6 +135,7 @@ kore_worker_configure(void)
  * pinned, the reload finds the same module and workers keep serving.
  * New code therefore needs a restart, not a SIGHUP.
  */
+#if !defined(KORE_SINGLE_BINARY)
 static void
 app_pin_module(void)
 {
@@ -141,6 +149,7 @@ app_pin_module(void)
 	    NULL)
 		app_fatal("cannot pin the module in memory");
 }
+#endif
 
 /*
  * Applies the migrations (set) or only connects (set NULL), waiting with

@@ -1,8 +1,10 @@
 /*
- * GET /openapi.json, GET /docs and Swagger UI's files. `make` builds them
- * into DOCS_DIR (openapi/build.mjs); the parent reads them once, with a
- * gzipped copy and an ETag each, before the workers fork, so answering
- * them costs no file access and no compression.
+ * GET /openapi.json, GET /docs and Swagger UI's files. The page itself
+ * (assets/: index.html, init.js, docs.css) is compiled into the module as
+ * kodev's asset_<name> symbols; the document and Swagger UI's npm bundle
+ * are built by `make` into DOCS_DIR (openapi/build.mjs). The parent reads
+ * them once, with a gzipped copy and an ETag each, before the workers
+ * fork, so answering them costs no file access and no compression.
  */
 
 #include <sys/stat.h>
@@ -12,11 +14,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "assets.h"
 #include "digest_cache.h"
 #include "docs.h"
 #include "edge.h"
@@ -40,7 +44,9 @@ struct docs_file {
 	const char	*name;
 	const char	*type;
 	int		 compress;
-	char		*data;
+	const u_int8_t	*asset;		/* compiled in, or NULL: DOCS_DIR */
+	const u_int32_t	*asset_len;
+	const char	*data;
 	size_t		 len;
 	struct strbuf	 gz;
 	char		 etag[24];
@@ -49,6 +55,7 @@ struct docs_file {
 
 static int	docs_read(const char *, const char *, struct docs_file *,
 		    char *, size_t);
+static void	docs_prepare(struct docs_file *);
 static int	docs_send(struct http_request *, struct docs_file *);
 static int	docs_etag_seen(struct http_request *,
 		    const struct docs_file *);
@@ -57,9 +64,14 @@ static struct docs_file	docs_files[] = {
 	{ .name = "openapi.json", .type = "application/json",
 	    .compress = 1 },
 	{ .name = "index.html", .type = "text/html; charset=utf-8",
-	    .compress = 1 },
+	    .compress = 1, .asset = asset_index_html,
+	    .asset_len = &asset_len_index_html },
 	{ .name = "init.js", .type = "text/javascript; charset=utf-8",
-	    .compress = 1 },
+	    .compress = 1, .asset = asset_init_js,
+	    .asset_len = &asset_len_init_js },
+	{ .name = "docs.css", .type = "text/css; charset=utf-8",
+	    .compress = 1, .asset = asset_docs_css,
+	    .asset_len = &asset_len_docs_css },
 	{ .name = "swagger-ui.css", .type = "text/css; charset=utf-8",
 	    .compress = 1 },
 	{ .name = "swagger-ui-bundle.js",
@@ -77,9 +89,14 @@ docs_load(const char *dir, char *err, size_t errlen)
 	size_t		i;
 
 	for (i = 0; i < DOCS_COUNT; i++) {
-		if (!docs_read(dir, docs_files[i].name, &docs_files[i],
-		    err, errlen))
+		if (docs_files[i].asset != NULL) {
+			docs_files[i].data = (const char *)docs_files[i].asset;
+			docs_files[i].len = *docs_files[i].asset_len;
+		} else if (!docs_read(dir, docs_files[i].name, &docs_files[i],
+		    err, errlen)) {
 			return (0);
+		}
+		docs_prepare(&docs_files[i]);
 	}
 	return (1);
 }
@@ -145,8 +162,9 @@ docs_send(struct http_request *req, struct docs_file *f)
 		http_response_stream(req, HTTP_STATUS_OK, f->gz.data,
 		    f->gz.len, NULL, NULL);
 	} else {
-		http_response_stream(req, HTTP_STATUS_OK, f->data, f->len,
-		    NULL, NULL);
+		/* Kore's stream API takes void * but only reads it. */
+		http_response_stream(req, HTTP_STATUS_OK,
+		    (void *)(uintptr_t)f->data, f->len, NULL, NULL);
 	}
 	return (KORE_RESULT_OK);
 }
@@ -182,7 +200,7 @@ docs_read(const char *dir, const char *name, struct docs_file *f,
     char *err, size_t errlen)
 {
 	struct stat	st;
-	char		path[1200], hash[65];
+	char		path[1200], *buf;
 	ssize_t		r;
 	size_t		off;
 	int		fd;
@@ -202,21 +220,31 @@ docs_read(const char *dir, const char *name, struct docs_file *f,
 	}
 
 	f->len = (size_t)st.st_size;
-	if ((f->data = malloc(f->len)) == NULL) {
+	if ((buf = malloc(f->len)) == NULL) {
 		snprintf(err, errlen, "DOCS_DIR: out of memory");
 		close(fd);
 		return (0);
 	}
 	for (off = 0; off < f->len; off += (size_t)r) {
-		r = read(fd, f->data + off, f->len - off);
+		r = read(fd, buf + off, f->len - off);
 		if (r <= 0) {
 			snprintf(err, errlen, "DOCS_DIR: cannot read '%s'",
 			    path);
+			free(buf);
 			close(fd);
 			return (0);
 		}
 	}
 	close(fd);
+	f->data = buf;
+	return (1);
+}
+
+/* The ETags of both forms and the gzipped copy, when it is smaller. */
+static void
+docs_prepare(struct docs_file *f)
+{
+	char		hash[65];
 
 	sha256_hex(f->data, f->len, hash);
 	(void)snprintf(f->etag, sizeof(f->etag), "\"%.16s\"", hash);
@@ -228,5 +256,4 @@ docs_read(const char *dir, const char *name, struct docs_file *f,
 		strbuf_free(&f->gz);
 		strbuf_init(&f->gz);
 	}
-	return (1);
 }

@@ -13,6 +13,7 @@
 //   POST /test/rotate                      -> {"kid": "<new kid>"}
 //   POST /test/revoke   {"kid": "..."}     -> {"kid": "...", "revoked": true}
 //   POST /test/set-role {"email","role"}   -> {"email": "...", "role": "..."}
+import "./webcrypto.mjs";
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import { betterAuth } from "better-auth";
