@@ -56,8 +56,9 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
-			   digest_cache fields cursor
-UNIT_SRCS_settings	:= src/settings.c
+			   digest_cache fields cursor netaddr
+UNIT_SRCS_settings	:= src/settings.c src/netaddr.c
+UNIT_SRCS_netaddr	:= src/netaddr.c
 UNIT_SRCS_migrate	:= src/migrate.c src/digest_cache.c
 UNIT_SRCS_request_log	:= src/request_log.c
 UNIT_SRCS_validation	:= src/validation.c

@@ -144,17 +144,10 @@ edge_limit_user(struct http_request *req, const char *sub)
 int
 edge_limit_client(struct http_request *req)
 {
-	struct connection	*c = req->owner;
-	char			key[INET6_ADDRSTRLEN + 3];
+	char		key[NETADDR_TEXT + 2];
 
 	memcpy(key, "i:", 3);
-	if (c->family == AF_INET6) {
-		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, key + 2,
-		    sizeof(key) - 2);
-	} else {
-		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, key + 2,
-		    sizeof(key) - 2);
-	}
+	netaddr_limit_key(request_client(req), key + 2, sizeof(key) - 2);
 	return (edge_limit(req, key, strlen(key),
 	    settings.rate_limit_anon_rpm));
 }

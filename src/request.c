@@ -7,6 +7,8 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +54,37 @@ request_begin(struct http_request *req)
 	edge_cors(req);
 
 	return (ctx);
+}
+
+/*
+ * Who sent the request: the connection's peer, or, behind a load
+ * balancer in TRUSTED_PROXIES, the client its X-Forwarded-For names.
+ */
+const struct netaddr *
+request_client(struct http_request *req)
+{
+	struct request_ctx	*ctx;
+	struct connection	*c = req->owner;
+	struct netaddr		peer;
+	const char		*xff;
+
+	ctx = request_begin(req);
+	if (ctx->client_known)
+		return (&ctx->client);
+
+	memset(&peer, 0, sizeof(peer));
+	if (c->family == AF_INET6)
+		netaddr_from_v6(c->addr.ipv6.sin6_addr.s6_addr, &peer);
+	else
+		memcpy(peer.a, &c->addr.ipv4.sin_addr, 4);
+
+	if (!http_request_header(req, "x-forwarded-for", &xff))
+		xff = NULL;
+	netaddr_client(&peer, xff, settings.trusted_proxies,
+	    settings.trusted_proxies_count, &ctx->client);
+	ctx->client_known = 1;
+
+	return (&ctx->client);
 }
 
 /* Records why a request failed; the log line carries it, not the client. */
@@ -177,6 +210,7 @@ request_end(struct http_request *req)
 	u_int64_t			duration;
 	int				level;
 	char				route[256], line[REQUEST_LOG_LINE_MAX];
+	char				client[NETADDR_TEXT];
 	size_t				len;
 
 	if ((ctx = req->hdlr_extra) == NULL)
@@ -199,6 +233,11 @@ request_end(struct http_request *req)
 		e.method = http_method_text(req->method);
 		e.route = route;
 		e.user_id = (ctx->user_id[0] != '\0') ? ctx->user_id : NULL;
+		if (ctx->client_known || req->owner != NULL) {
+			netaddr_format(request_client(req), client,
+			    sizeof(client));
+			e.client = client;
+		}
 		e.status = req->status;
 		e.duration_us = duration;
 		e.bytes = req->content_length;

@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "fields.h"
+#include "netaddr.h"
 #include "request_log.h"
 
 struct jwt_claims;
@@ -22,6 +23,10 @@ struct request_ctx {
 	char			error[256];
 	struct db_call		db;
 	int			query_parsed;
+
+	/* The client: the peer, or past TRUSTED_PROXIES (request_client). */
+	struct netaddr		client;
+	int			client_known;
 
 	/* Set by the auth hook once the token is verified. */
 	char			user_id[256];
@@ -38,6 +43,7 @@ struct request_ctx {
 
 struct request_ctx	*request_begin(struct http_request *);
 void			 request_fail(struct http_request *, const char *);
+const struct netaddr	*request_client(struct http_request *);
 void			 request_header_set(struct http_request *,
 			    const char *, const char *);
 void			 request_body(struct http_request *, const char **,

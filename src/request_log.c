@@ -149,6 +149,10 @@ request_log_format(char *buf, size_t len, const struct request_log_entry *e,
 		log_append_string(buf, len, &off, e->user_id);
 	else
 		log_append(buf, len, &off, "null");
+	if (e->client != NULL) {
+		log_append(buf, len, &off, ",\"client\":");
+		log_append_string(buf, len, &off, e->client);
+	}
 	if (e->error != NULL) {
 		log_append(buf, len, &off, ",\"error\":");
 		log_append_string(buf, len, &off, e->error);

@@ -17,6 +17,7 @@ struct request_log_entry {
 	const char	*method;
 	const char	*route;
 	const char	*user_id;	/* NULL when anonymous */
+	const char	*client;	/* the client's address, or NULL */
 	int		status;
 	uint64_t	duration_us;
 	size_t		bytes;

@@ -28,6 +28,8 @@ static int	setting_long(settings_getenv, const char *, long, long, long,
 		    long *, char *, size_t);
 static int	setting_origins(settings_getenv, struct settings *,
 		    char *, size_t);
+static int	setting_proxies(settings_getenv, struct settings *,
+		    char *, size_t);
 static int	setting_database(settings_getenv, const char *, const char *,
 		    char **, char *, size_t);
 static int	setting_conninfo_add(char **, size_t *, size_t *,
@@ -106,6 +108,8 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 		return (0);
 	if (!setting_long(get, "RATE_LIMIT_ANON_RPM", 120, 0, 1000000,
 	    &s->rate_limit_anon_rpm, err, errlen))
+		return (0);
+	if (!setting_proxies(get, s, err, errlen))
 		return (0);
 
 	s->log_level = LOG_LEVEL_INFO;
@@ -470,6 +474,47 @@ setting_origins(settings_getenv get, struct settings *s, char *err,
 			    "an origin like https://app.example.com", origin);
 			return (0);
 		}
+	}
+
+	return (1);
+}
+
+/*
+ * TRUSTED_PROXIES: comma-separated addresses or CIDRs of the load
+ * balancers in front of us, whose X-Forwarded-For is believed.
+ */
+static int
+setting_proxies(settings_getenv get, struct settings *s, char *err,
+    size_t errlen)
+{
+	const char	*v, *p, *end;
+	size_t		len;
+
+	if ((v = get("TRUSTED_PROXIES")) == NULL || *v == '\0')
+		return (1);
+
+	for (p = v; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		end = strchrnul(p, ',');
+		len = end - p;
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0)
+			continue;
+		if (s->trusted_proxies_count == SETTINGS_PROXIES_MAX) {
+			snprintf(err, errlen, "TRUSTED_PROXIES: at most %d "
+			    "networks", SETTINGS_PROXIES_MAX);
+			return (0);
+		}
+		if (!netaddr_cidr_parse(p, len,
+		    &s->trusted_proxies[s->trusted_proxies_count])) {
+			snprintf(err, errlen, "TRUSTED_PROXIES: '%.*s' is not "
+			    "an address or CIDR like 10.0.0.0/8", (int)(len >
+			    64 ? 64 : len), p);
+			return (0);
+		}
+		s->trusted_proxies_count++;
 	}
 
 	return (1);

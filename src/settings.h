@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
+#include "netaddr.h"
+
 #define SETTINGS_ORIGINS_MAX	16
+#define SETTINGS_PROXIES_MAX	32
 
 enum log_level {
 	LOG_LEVEL_DEBUG = 0,
@@ -33,6 +36,8 @@ struct settings {
 	size_t		cors_origins_count;
 	long		rate_limit_rpm;
 	long		rate_limit_anon_rpm;
+	struct netaddr_cidr	trusted_proxies[SETTINGS_PROXIES_MAX];
+	size_t		trusted_proxies_count;
 	enum log_level	log_level;
 	char		*metrics_token;
 	long		upload_max_bytes;

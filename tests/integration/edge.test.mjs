@@ -553,3 +553,53 @@ describe('security headers', () => {
     assert.equal(status, 200, 'readyz did not recover after the database came back');
   });
 });
+
+// ------------------------------------------------- behind a load balancer
+// Issue 18, findings 1 and 7: X-Forwarded-For is believed only from
+// TRUSTED_PROXIES; IPv6 clients share one anonymous budget per /64.
+describe('TRUSTED_PROXIES and the anonymous key', () => {
+  let srv;
+  before(async () => {
+    srv = await startServer({
+      env: { BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_ANON_RPM: '2', TRUSTED_PROXIES: '127.0.0.8/30, 10.0.0.0/8' },
+    });
+  });
+  after(async () => { await srv?.stop(); });
+  const via = (proxy, xff) => ({ localAddress: proxy, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } });
+  const statuses = async (n, opts) => {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push((await request(srv, '/nope', opts)).status);
+    return out;
+  };
+
+  test('from a trusted proxy the forwarded client has its own budget, and is logged', async () => {
+    assert.deepEqual(await statuses(3, via('127.0.0.9', '203.0.113.5')), [404, 404, 429]);
+    // Another client behind the same proxy; a trusted hop in between is passed over.
+    assert.deepEqual(await statuses(2, via('127.0.0.9', '203.0.113.6, 10.1.2.3')), [404, 404]);
+    // The proxy's own address keeps its budget too.
+    assert.deepEqual(await statuses(1, via('127.0.0.9')), [404]);
+    await sleep(100);
+    const clients = srv.logLines().filter((l) => l.route === 'unmatched').map((l) => l.client);
+    assert.ok(clients.includes('203.0.113.5') && clients.includes('203.0.113.6') && clients.includes('127.0.0.9'), clients.join());
+  });
+
+  test('from anybody else X-Forwarded-For is ignored: no budget on demand', async () => {
+    const out = [];
+    for (let i = 0; i < 3; i++) out.push((await request(srv, '/nope', via('127.0.0.20', `198.51.100.${i}`))).status);
+    assert.deepEqual(out, [404, 404, 429]);
+  });
+
+  test('IPv6 clients are one budget per /64', async () => {
+    assert.deepEqual(await statuses(1, via('127.0.0.10', '2001:db8:1:2::1')), [404]);
+    assert.deepEqual(await statuses(1, via('127.0.0.10', '2001:db8:1:2:ffff::9')), [404]);
+    assert.deepEqual(await statuses(1, via('127.0.0.10', '2001:db8:1:2:abcd:1:2:3')), [429]);
+    assert.deepEqual(await statuses(1, via('127.0.0.10', '2001:db8:1:3::1')), [404]);
+  });
+
+  test('a bad TRUSTED_PROXIES stops the start naming the variable', async () => {
+    const s = await startServer({ env: { TRUSTED_PROXIES: '10.0.0.0/99' }, waitReady: false });
+    const { code } = await s.exitPromise;
+    assert.notEqual(code, 0);
+    assert.match(s.stderr, /^config error: TRUSTED_PROXIES: '10\.0\.0\.0\/99' is not an address or CIDR/m);
+  });
+});
