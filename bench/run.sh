@@ -125,6 +125,11 @@ for p in "$port" "$bport" "$oport" "$tport" "$pport"; do
 	done
 done
 
+# Each server opens its database connections before it is measured.
+for p in "$port" "$oport" "$tport" "$pport"; do
+	wrk -t2 -c64 -d2s "https://127.0.0.1:$p/readyz" >/dev/null 2>&1
+done
+
 token=$(node bench/mint-token.mjs "$secret" bench-user)
 auth="Authorization: Bearer $token"
 curl -sk -H "$auth" "https://127.0.0.1:$port/api/v1/users/me" >/dev/null
@@ -159,6 +164,12 @@ run() {
 	    "${non2xx:-0}" "${sock:-0}"
 }
 
+# The POST rows add thousands of tasks: drop them, so every list row
+# lists the same 200 tasks.
+forget_posts() {
+	psql "$dburl" -Xq -c "DELETE FROM tasks WHERE title = 'bench task'; ANALYZE tasks;"
+}
+
 printf '%-38s %10s %9s %9s %7s %7s\n' endpoint req/s p50 p99 non-2xx sockerr
 run "bare Kore handler (baseline)" "https://127.0.0.1:$bport/healthz"
 run "GET /healthz" "https://127.0.0.1:$port/healthz"
@@ -176,6 +187,7 @@ run "GET /api/v1/tasks/{id}" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id"
 run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
     "https://127.0.0.1:$port/api/v1/tasks"
+forget_posts
 # The database rows again over each network path to PostgreSQL.
 for pair in "$tport TCP+TLS" "$pport PgBouncer"; do
 	set -- $pair
@@ -188,6 +200,7 @@ for pair in "$tport TCP+TLS" "$pport PgBouncer"; do
 	    "https://127.0.0.1:$1/api/v1/tasks/$id"
 	run "POST /api/v1/tasks ($2)" -H "$auth" -s bench/post.lua \
 	    "https://127.0.0.1:$1/api/v1/tasks"
+	forget_posts
 done
 # Documentation: files read once at start, gzipped copies made then.
 run "GET /openapi.json (gzip)" -H "Accept-Encoding: gzip" \
@@ -196,9 +209,7 @@ run "GET /docs/swagger-ui-bundle.js (gzip)" -H "Accept-Encoding: gzip" \
     "https://127.0.0.1:$port/docs/swagger-ui-bundle.js"
 
 # PostgreSQL alone, 16 clients, extended protocol: our own statements and
-# SPEC's one-statement reference list. The POSTs above added rows; drop
-# them so every row counts the same 200 tasks.
-psql "$dburl" -Xq -c "DELETE FROM tasks WHERE title = 'bench task'; ANALYZE tasks;"
+# SPEC's one-statement reference list.
 pgrun() {
 	name=$1
 	shift
