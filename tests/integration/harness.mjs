@@ -92,13 +92,20 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
       return this.stdout.split('\n').filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l));
     },
+    // SIGTERM drains (worker_shutdown_grace, 30 s): a server still there
+    // 35 s later missed the signal, and that fails the test.
     async stop() {
+      let late = null;
       if (this.exited === null) {
         child.kill('SIGTERM');
-        await this.exitPromise;
+        const timer = setTimeout(() => { late = 'did not exit within 35 s of SIGTERM'; child.kill('SIGKILL'); }, 35000);
+        const { code, sig } = await this.exitPromise;
+        clearTimeout(timer);
+        if (!late && (code !== 0 || sig !== null)) late = `exited ${code ?? sig} after SIGTERM`;
       }
       const bad = (this.stdout + this.stderr).split('\n').filter((l) => sanitizerRe.test(l));
       if (bad.length > 0) throw new Error(`sanitizer or sandbox report:\n${bad.join('\n')}\n${this.stderr}`);
+      if (late) throw new Error(`server ${late}:\n${this.stderr.slice(-2000)}`);
     },
   };
   child.stdout.on('data', (d) => { server.stdout += d; });

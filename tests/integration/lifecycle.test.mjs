@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { startServer, caPem, request, sleep, mintToken, openapi } from './harness.mjs';
+import { startServer, caPem, request, sleep, mintToken, openapi, documents } from './harness.mjs';
 
 const SECRET = 'lifecycle-integration-secret-0123456789-abcdef';
 const RUN = randomBytes(4).toString('hex');
@@ -319,7 +319,7 @@ describe("Kore's own answers", () => {
       '/api/v1/tasks/{task_id}': `/api/v1/tasks/${t.json.id}`,
       '/api/{user_id}/tasks': `/api/drain-${RUN}/tasks`,
       '/api/{user_id}/tasks/{task_id}': `/api/someone/tasks/${t.json.id}`,
-      '/docs/{file}': '/docs/swagger-ui.css',
+      '/docs/{asset}': '/docs/swagger-ui.css',
     };
     const gets = Object.entries(openapi.paths).filter(([, item]) => item.get).map(([p]) => p);
     assert.ok(gets.length >= 10, gets.join());
@@ -334,6 +334,7 @@ describe("Kore's own answers", () => {
       await c.closed;
       assert.equal(h.rest(), '', `HEAD ${p} sent a body`);
       assert.equal(h.status, g.status, `HEAD ${p}`);
+      assert.deepEqual(documents.check('HEAD', p, { status: h.status, headers: h.headers, raw: Buffer.alloc(0) }), []);
       const names = (x) => Object.keys(x).filter((k) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(k)).sort();
       assert.deepEqual(names(h.headers), names(g.headers), `HEAD ${p} headers`);
       // /metrics changes between two scrapes; every other body is the same.
