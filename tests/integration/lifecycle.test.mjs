@@ -128,6 +128,37 @@ describe('TLS handshakes', () => {
     assert.deepEqual(failed, []);
     assert.doesNotMatch(srv.stdout + srv.stderr, /keymgr: no answer/);
   });
+
+  // The keymgr starved (SIGSTOP stands in for a loaded machine): a worker
+  // waits up to 5 s for its signature, so a 2 s stall only delays.
+  test('a keymgr stalled 2 s delays handshakes, none fails', async () => {
+    const keymgr = children(srv.child.pid).find((c) => /\[keymgr\]/.test(c.title)).pid;
+    process.kill(keymgr, 'SIGSTOP');
+    const t0 = Date.now();
+    const pending = Promise.allSettled(Array.from({ length: 4 }, () => handshake(srv.port)));
+    await sleep(2000);
+    process.kill(keymgr, 'SIGCONT');
+    const rs = await pending;
+    assert.deepEqual(rs.map((r) => r.status), Array(4).fill('fulfilled'), String(rs.find((r) => r.reason)?.reason));
+    assert.ok(Date.now() - t0 >= 1900);
+  });
+
+  // Longer than the wait: that handshake fails, and its late answer must
+  // not be taken for the next request's (answers carry the request's
+  // sequence number): every later handshake succeeds.
+  test('an answer later than the 5 s wait fails one handshake, never the ones after it', async () => {
+    const keymgr = children(srv.child.pid).find((c) => /\[keymgr\]/.test(c.title)).pid;
+    process.kill(keymgr, 'SIGSTOP');
+    const first = handshake(srv.port).then(() => 'ok', (e) => e.code ?? e.message);
+    await sleep(6500);
+    process.kill(keymgr, 'SIGCONT');
+    assert.notEqual(await first, 'ok');
+    assert.match(srv.stdout + srv.stderr, /keymgr: no answer to request \d+ in \d+ ms/);
+    for (let round = 0; round < 3; round++) {
+      const rs = await Promise.allSettled(Array.from({ length: 40 }, () => handshake(srv.port)));
+      assert.deepEqual(rs.filter((r) => r.status === 'rejected').map((r) => r.reason.code ?? r.reason.message), []);
+    }
+  });
 });
 
 describe('SIGTERM drain', () => {
