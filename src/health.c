@@ -90,8 +90,8 @@ page_readyz(struct http_request *req)
 	case DB_OK:
 		break;
 	default:
-		if (strstr(ctx->db.sql.error != NULL ? ctx->db.sql.error : "",
-		    "no available connection") == NULL) {
+		/* db.c keeps Kore's reason as the request's error. */
+		if (strstr(ctx->error, "no available connection") == NULL) {
 			health_store(HEALTH_DB_DOWN, now);
 			return (health_answer(req, HEALTH_DB_DOWN));
 		}

@@ -4,12 +4,12 @@
 // oversized requests, HEAD on every GET route.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { startServer, caPem, request, sleep, mintToken, openapi, documents } from './harness.mjs';
+import { startServer, caPem, request, sleep, mintToken, openapi, documents, databaseUrl } from './harness.mjs';
 
 const SECRET = 'lifecycle-integration-secret-0123456789-abcdef';
 const RUN = randomBytes(4).toString('hex');
@@ -312,6 +312,44 @@ describe('a worker killed with SIGKILL', () => {
       const rs = await Promise.all(Array.from({ length: 6 }, () => request(srv, '/api/v1/users/me', { headers: token })));
       assert.deepEqual(rs.map((x) => x.status), Array(6).fill(200));
     } finally {
+      await srv.stop();
+    }
+  });
+});
+
+describe('readiness under load', () => {
+  // One worker, one database connection, two queued queries at most; a
+  // table lock held from psql keeps that connection busy.
+  test('a full connection pool and queue is load, not an outage: /readyz stays 200 and answers at once', async () => {
+    const srv = await startServer({
+      workers: 1,
+      env: { BETTER_AUTH_SECRET: SECRET },
+      edit: (c) => c.replace(/^pgsql_conn_max\s+\d+/m, 'pgsql_conn_max\t\t1')
+        .replace(/^pgsql_queue_limit\s+\d+/m, 'pgsql_queue_limit\t2'),
+    });
+    let locker;
+    try {
+      const user = bearer('ready');
+      assert.equal((await request(srv, '/api/v1/tasks', { headers: user })).status, 200);
+      assert.equal((await request(srv, '/readyz')).status, 200);
+
+      locker = spawn('psql', [databaseUrl, '-XAtq', '-c',
+        'BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;'], { stdio: 'ignore' });
+      await sleep(500);
+      const lists = Array.from({ length: 5 }, () => request(srv, '/api/v1/tasks', { headers: user }));
+      await sleep(500);
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now();
+        const r = await request(srv, '/readyz');
+        assert.equal(r.status, 200, r.text);
+        assert.ok(Date.now() - t0 < 1000, `/readyz took ${Date.now() - t0} ms under load`);
+      }
+      const statuses = (await Promise.all(lists)).map((r) => r.status);
+      // Proof the pool and queue were full while /readyz answered.
+      assert.ok(statuses.includes(503), statuses.join());
+      assert.ok(statuses.includes(200), statuses.join());
+    } finally {
+      await new Promise((resolve) => (locker && locker.exitCode === null ? locker.on('exit', resolve) : resolve()));
       await srv.stop();
     }
   });
