@@ -64,6 +64,7 @@ DATABASE_URL=$sockurl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
     RATE_LIMIT_ANON_RPM=1000000 \
     ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore.conf" \
     > "$work/server.log" 2>&1 &
+srvpid=$!
 pids="$pids $!"
 
 # The same server with the switchable parts of the edge layer off (no
@@ -207,6 +208,49 @@ run "GET /openapi.json (gzip)" -H "Accept-Encoding: gzip" \
     "https://127.0.0.1:$port/openapi.json"
 run "GET /docs/swagger-ui-bundle.js (gzip)" -H "Accept-Encoding: gzip" \
     "https://127.0.0.1:$port/docs/swagger-ui-bundle.js"
+
+# A worker killed (SIGKILL) halfway through a keep-alive load: Kore's
+# parent restarts it; the errors are the killed worker's connections.
+killrun() {
+	name=$1
+	shift
+	( sleep "$(( (secs + 1) / 2 ))"
+	  victim=
+	  for c in $(cat "/proc/$srvpid/task/$srvpid/children"); do
+		if grep -qs 'wrk 1' "/proc/$c/cmdline"; then victim=$c; fi
+	  done
+	  held=$(ss -tnpH state established "( sport = :$port )" |
+	      grep -c "pid=$victim," || true)
+	  echo "$held" > "$work/killed-held"
+	  kill -9 "$victim" ) &
+	killer=$!
+	run "$name" "$@"
+	wait "$killer" || echo "  (the worker could not be killed)"
+	echo "  (the killed worker held $(cat "$work/killed-held") of the 64 connections)"
+}
+killrun "  same, kill -9 of a worker midway" -H "$auth" \
+    "https://127.0.0.1:$port/api/v1/tasks?limit=20"
+
+# New TLS connections: Connection: close makes every request a handshake,
+# so requests/s are handshakes/s; errors must stay 0.
+echo
+printf '%-34s %10s %9s %9s %7s\n' "new TLS connections, GET /healthz" \
+    "conn/s" p50 p99 errors
+for c in 16 64 256; do
+	out=$(wrk -t2 -c$c -d"${secs}s" --latency -H "Connection: close" \
+	    "https://127.0.0.1:$port/healthz" 2>&1)
+	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+	sock=$(echo "$out" | awk '/Socket errors/ {s = $4 + $6 + $8 + $10; print s}')
+	printf '%-34s %10s %9s %9s %7s\n' "  $c connections" "$rps" "$p50" \
+	    "$p99" "$(( ${non2xx:-0} + ${sock:-0} ))"
+done
+if grep -q "keymgr: no answer" "$work/server.log"; then
+	echo "keymgr waits that timed out:"
+	grep "keymgr: no answer" "$work/server.log" | head -5
+fi
 
 # PostgreSQL alone, 16 clients, extended protocol: our own statements and
 # SPEC's one-statement reference list.

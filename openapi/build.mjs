@@ -230,6 +230,9 @@ export function buildDocument(confText) {
     openapi: '3.1.0',
     info: api.info,
     tags: api.tags,
+    // Every kore.conf route this was built from: the server refuses to
+    // start with a kore.conf that routes otherwise (src/startup.c).
+    'x-kore-routes': conf.routes.map((r) => r.route),
     paths,
     components: {
       schemas: api.schemas,

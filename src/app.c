@@ -25,6 +25,7 @@
 #include "request.h"
 #include "settings.h"
 #include "shared.h"
+#include "startup.h"
 
 /* Backoff between tries while a starting instance waits for its database. */
 #define APP_DB_BACKOFF_FIRST_MS	250
@@ -77,8 +78,12 @@ kore_parent_configure(int argc, char **argv)
 		app_fatal(err);
 	if (!settings_load(&settings, app_getenv, err, sizeof(err)))
 		app_fatal(err);
+	if (!settings_key_source_check(&settings, err, sizeof(err)))
+		app_fatal(err);
 
 	if (!docs_load(settings.docs_dir, err, sizeof(err)))
+		app_fatal(err);
+	if (!startup_routes_check(settings.docs_dir, err, sizeof(err)))
 		app_fatal(err);
 
 	set = calloc(1, sizeof(*set));

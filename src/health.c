@@ -1,6 +1,15 @@
 /*
  * /healthz answers while the process can serve; /readyz only while the
- * database answers and its schema is the one this build expects.
+ * database answers and its schema is the one this build expects, and not
+ * once SIGTERM has started the drain.
+ *
+ * Each probe runs the check, except under load: while this worker's
+ * queries wait for a database connection, the last check (shared by the
+ * workers, at most HEALTH_CACHE_MS old) answers instead of joining that
+ * queue. A check that gets no connection at all (pool and queue full:
+ * load, not an outage) does not fail readiness while the database
+ * answered fine in the last HEALTH_BUSY_MS; after that it is a 503 with
+ * Retry-After, the one case where /readyz sheds load.
  */
 
 #include <kore/kore.h>
@@ -8,15 +17,32 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 #include "edge.h"
 #include "health.h"
 #include "http_errors.h"
 #include "request.h"
+#include "shared.h"
 
 #define SQL_SCHEMA_VERSION \
 	"SELECT coalesce(max(version), 0) AS version FROM schema_migrations"
+
+#define HEALTH_CACHE_MS		1000
+#define HEALTH_BUSY_MS		10000
+
+#define HEALTH_OK		1
+#define HEALTH_DB_DOWN		2
+#define HEALTH_SCHEMA_OLD	3
+
+/* Our Kore patch: set in a worker once SIGTERM started the drain. */
+extern int		worker_draining;
+/* Kore's pgsql: queries of this worker waiting for a connection. */
+extern u_int32_t	pgsql_queue_count;
+
+static int	health_answer(struct http_request *, int);
+static void	health_store(int, int64_t);
 
 /* The newest migration on disk, set at start before the workers fork. */
 int	health_schema_version = 0;
@@ -36,14 +62,27 @@ page_healthz(struct http_request *req)
 int
 page_readyz(struct http_request *req)
 {
-	const char	*v;
-	char		body[96];
-	int		len;
+	struct request_ctx	*ctx;
+	const char		*v;
+	int64_t			now, checked, ok;
 
 	if (edge_preflight(req))
 		return (KORE_RESULT_OK);
 
-	request_begin(req);
+	ctx = request_begin(req);
+
+	if (worker_draining) {
+		http_response_header(req, "retry-after", "1");
+		return (http_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "Shutting down"));
+	}
+
+	now = request_wall_ms();
+	checked = __atomic_load_n(&shared->health.checked_ms, __ATOMIC_ACQUIRE);
+	if (ctx->db.state == 0 && pgsql_queue_count > 0 && checked != 0 &&
+	    now >= checked && now - checked < HEALTH_CACHE_MS)
+		return (health_answer(req,
+		    __atomic_load_n(&shared->health.state, __ATOMIC_RELAXED)));
 
 	switch (db_query(req, SQL_SCHEMA_VERSION, 0, NULL)) {
 	case DB_PENDING:
@@ -51,15 +90,57 @@ page_readyz(struct http_request *req)
 	case DB_OK:
 		break;
 	default:
+		/* db.c keeps Kore's reason as the request's error. */
+		if (strstr(ctx->error, "no available connection") == NULL) {
+			health_store(HEALTH_DB_DOWN, now);
+			return (health_answer(req, HEALTH_DB_DOWN));
+		}
+		/* Busy, not down: the last outcome stands for a while. */
+		ok = __atomic_load_n(&shared->health.ok_ms, __ATOMIC_RELAXED);
+		if (ok != 0 && now - ok < HEALTH_BUSY_MS)
+			return (health_answer(req, __atomic_load_n(
+			    &shared->health.state, __ATOMIC_RELAXED)));
+		request_fail(req, "readiness: every database connection busy");
+		http_response_header(req, "retry-after", "1");
 		return (http_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "Database unavailable"));
+		    "Database busy"));
 	}
 
 	v = db_value(req, 0, "version");
 	if (v == NULL || atoi(v) != health_schema_version) {
 		request_fail(req, "schema version differs from this build");
+		health_store(HEALTH_SCHEMA_OLD, now);
+		return (health_answer(req, HEALTH_SCHEMA_OLD));
+	}
+
+	health_store(HEALTH_OK, now);
+	return (health_answer(req, HEALTH_OK));
+}
+
+static void
+health_store(int state, int64_t now)
+{
+	__atomic_store_n(&shared->health.state, state, __ATOMIC_RELAXED);
+	if (state == HEALTH_OK)
+		__atomic_store_n(&shared->health.ok_ms, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&shared->health.checked_ms, now, __ATOMIC_RELEASE);
+}
+
+static int
+health_answer(struct http_request *req, int state)
+{
+	char		body[96];
+	int		len;
+
+	switch (state) {
+	case HEALTH_OK:
+		break;
+	case HEALTH_SCHEMA_OLD:
 		return (http_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "Database schema is not current"));
+	default:
+		return (http_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "Database unavailable"));
 	}
 
 	len = snprintf(body, sizeof(body),

@@ -623,3 +623,16 @@ setting_long(settings_getenv get, const char *name, long def, long min,
 	*out = n;
 	return (1);
 }
+
+/* Tokens need keys: a JWKS (URL or file) or the shared secret. */
+int
+settings_key_source_check(const struct settings *s, char *err, size_t errlen)
+{
+	if (s->jwks_url != NULL || s->jwks_file != NULL ||
+	    s->auth_secret != NULL)
+		return (1);
+
+	snprintf(err, errlen, "no token keys: set BETTER_AUTH_JWKS_URL, "
+	    "BETTER_AUTH_JWKS_FILE or BETTER_AUTH_SECRET");
+	return (0);
+}

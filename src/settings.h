@@ -52,6 +52,7 @@ extern struct settings	settings;
 
 int	settings_load(struct settings *, settings_getenv, char *, size_t);
 void	settings_free(struct settings *);
+int	settings_key_source_check(const struct settings *, char *, size_t);
 int	settings_dotenv(const char *, char *, size_t);
 int	settings_log_level_parse(const char *, enum log_level *);
 

@@ -23,4 +23,6 @@ shared_init(void)
 
 	/* Anonymous mappings start zeroed: empty buckets, zero counters. */
 	shared = p;
+	if (!rl_init(&shared->rl))
+		fatal("shared_init: cannot make the rate-limit locks");
 }

@@ -9,9 +9,17 @@
 #include "metrics.h"
 #include "ratelimit.h"
 
+/* The last readiness check of the database, shared by the workers. */
+struct health_cache {
+	int64_t			checked_ms;	/* 0: never */
+	int64_t			ok_ms;		/* last time all was fine */
+	int			state;		/* HEALTH_* in health.c */
+};
+
 struct shared {
 	struct rl_table		rl;
 	struct metrics		metrics;
+	struct health_cache	health;
 };
 
 extern struct shared	*shared;

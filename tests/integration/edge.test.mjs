@@ -25,15 +25,8 @@ const bearer = (name) => ({ authorization: `Bearer ${mint(`${name}-${RUN}-${++nu
 const BAD = { authorization: 'Bearer garbage' };
 
 // One request on a new TLS connection; the harness checks it against the
-// OpenAPI document. A failed TLS handshake never reached a handler: retried.
-const once = (srv, urlPath, opts = {}) => request(srv, urlPath, opts);
-async function call(srv, urlPath, opts) {
-  for (let attempt = 1; ; attempt++) {
-    try { return await once(srv, urlPath, opts); } catch (e) {
-      if (e.code !== 'EPROTO' || attempt >= 4) throw e;
-    }
-  }
-}
+// OpenAPI document. A failed TLS handshake fails the test.
+const call = (srv, urlPath, opts = {}) => request(srv, urlPath, opts);
 // The bytes of one exchange, for what node's HTTP parser refuses to show.
 // The request asks for Connection: close and the socket is not half-closed
 // first: a close_notify still unread when the server closes would turn its

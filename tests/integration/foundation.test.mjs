@@ -51,7 +51,7 @@ test('wrong method is a JSON 405 with Allow', async () => {
   const r = await request(srv, '/healthz', { method: 'DELETE' });
   assert.equal(r.status, 405);
   assert.deepEqual(r.json, { detail: 'Method Not Allowed' });
-  assert.equal(r.headers.allow, 'GET, OPTIONS');
+  assert.equal(r.headers.allow, 'GET, HEAD, OPTIONS'); // a GET route answers HEAD
   assert.match(r.headers['content-type'], /^application\/json/);
 });
 

@@ -52,7 +52,8 @@ export function testConfig(port, { workers = 2, edit } = {}) {
   };
   swap(/bind 127\.0\.0\.1 \d+/, `bind 127.0.0.1 ${port}`);
   swap(/^load\s+\S+/m, `load\t\t\t${top}/.build/app-asan.so`);
-  swap(/^workers\s+\d+/m, `workers\t\t\t${workers}`);
+  // kore.conf leaves workers to Kore (one per core): tests pin the count.
+  conf = conf.replace(/^workers\s+\d+\n/m, '').replace(/^(load\s.*)$/m, `$1\nworkers\t\t\t${workers}`);
   swap(/certfile\s+\S+/, `certfile\t${work}/tls/cert.pem`);
   swap(/certkey\s+\S+/, `certkey\t\t${work}/tls/key.pem`);
   swap(/^tls_dhparam\s+\S+/m, `tls_dhparam\t\t${top}/conf/ffdhe2048.pem`);
@@ -64,6 +65,9 @@ export function testConfig(port, { workers = 2, edit } = {}) {
 }
 
 const sanitizerRe = /ERROR: AddressSanitizer|runtime error:|LeakSanitizer|sandbox violation/;
+
+const KEY_SOURCES = ['BETTER_AUTH_JWKS_URL', 'BETTER_AUTH_JWKS_FILE', 'BETTER_AUTH_SECRET'];
+const DEFAULT_SECRET = 'harness-default-secret-0123456789-abcdefghij';
 
 // Starts a server; resolves once /healthz answers. env adds to the defaults.
 export async function startServer({ env = {}, workers = 2, edit, waitReady = true } = {}) {
@@ -80,6 +84,9 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
       RATE_LIMIT_RPM: '0',
       RATE_LIMIT_ANON_RPM: '0',
       UBSAN_OPTIONS: 'print_stacktrace=1',
+      // The server refuses to start without token keys: a test that names
+      // none of them gets a shared secret.
+      ...(KEY_SOURCES.some((k) => k in env) ? {} : { BETTER_AUTH_SECRET: DEFAULT_SECRET }),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,13 +99,20 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
       return this.stdout.split('\n').filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l));
     },
+    // SIGTERM drains (worker_shutdown_grace, 30 s): a server still there
+    // 35 s later missed the signal, and that fails the test.
     async stop() {
+      let late = null;
       if (this.exited === null) {
         child.kill('SIGTERM');
-        await this.exitPromise;
+        const timer = setTimeout(() => { late = 'did not exit within 35 s of SIGTERM'; child.kill('SIGKILL'); }, 35000);
+        const { code, sig } = await this.exitPromise;
+        clearTimeout(timer);
+        if (!late && (code !== 0 || sig !== null)) late = `exited ${code ?? sig} after SIGTERM`;
       }
       const bad = (this.stdout + this.stderr).split('\n').filter((l) => sanitizerRe.test(l));
       if (bad.length > 0) throw new Error(`sanitizer or sandbox report:\n${bad.join('\n')}\n${this.stderr}`);
+      if (late) throw new Error(`server ${late}:\n${this.stderr.slice(-2000)}`);
     },
   };
   child.stdout.on('data', (d) => { server.stdout += d; });
