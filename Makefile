@@ -56,9 +56,10 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
-			   digest_cache fields cursor netaddr
+			   digest_cache fields cursor netaddr ratelimit
 UNIT_SRCS_settings	:= src/settings.c src/netaddr.c
 UNIT_SRCS_netaddr	:= src/netaddr.c
+UNIT_SRCS_ratelimit	:= src/ratelimit.c
 UNIT_SRCS_migrate	:= src/migrate.c src/digest_cache.c
 UNIT_SRCS_request_log	:= src/request_log.c
 UNIT_SRCS_validation	:= src/validation.c
@@ -70,7 +71,7 @@ UNIT_SRCS_cursor	:= src/cursor.c src/rfc3339.c src/fields.c \
 			   src/validation.c src/jwt.c src/jwks.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
-.PHONY: all run test unit integration deps deps-test kore module docs cert \
+.PHONY: dev-secret all run test unit integration deps deps-test kore module docs cert \
 	db db-stop bench clean distclean dev kodev-conf
 
 all: module docs
@@ -147,7 +148,20 @@ LOCAL_DB_URL = $(shell scripts/db.sh url $(DATA)/pg $(PGPORT))
 USES_OWN_DB = $(or $(DATABASE_URL),$(shell grep -s '^DATABASE_URL=' .env | \
 	grep -qvF '$(LOCAL_DB_URL)' && echo yes))
 
-run: deps $(KORE) $(MODULE) $(DOCS) cert
+# A server refuses to start without a source of token keys. For the local
+# loop only, a random shared secret goes into .env when neither the
+# environment nor .env names one; put your Better Auth's
+# BETTER_AUTH_JWKS_URL there instead to use real sign-ins.
+dev-secret:
+	@if [ -z "$$BETTER_AUTH_JWKS_URL$$BETTER_AUTH_JWKS_FILE$$BETTER_AUTH_SECRET" ] && \
+	    ! grep -qsE '^(export )?BETTER_AUTH_(JWKS_URL|JWKS_FILE|SECRET)=.' .env; then \
+		printf '%s\nBETTER_AUTH_SECRET=%s\n' \
+		    '# A development secret (make run): HS256 tokens signed with it are accepted.' \
+		    "$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> .env; \
+		echo "no token keys configured: wrote a development BETTER_AUTH_SECRET to .env"; \
+	fi
+
+run: deps $(KORE) $(MODULE) $(DOCS) cert dev-secret
 	@$(if $(USES_OWN_DB),true,$(MAKE) --no-print-directory db)
 	@echo "serving https://127.0.0.1:8888 (Ctrl-C stops; make db-stop stops the database)"
 	$(if $(USES_OWN_DB),,DATABASE_URL='$(LOCAL_DB_URL)') exec $(KORE) -fnr -c kore.conf
@@ -156,7 +170,7 @@ run: deps $(KORE) $(MODULE) $(DOCS) cert
 # patched Kore source it compiles (.build/kore), the OpenAPI document and
 # Swagger UI (DOCS_DIR), the certificate, the local database and its URL
 # in .env, and kodev's names: conf/$(APP).conf, cert/.
-dev: deps $(KORE) $(DOCS) cert kodev-conf
+dev: deps $(KORE) $(DOCS) cert kodev-conf dev-secret
 	@$(if $(USES_OWN_DB),true,$(MAKE) --no-print-directory db)
 	@if [ -z "$(USES_OWN_DB)" ] && ! grep -qs '^DATABASE_URL=' .env; then \
 		printf '%s\nDATABASE_URL=%s\n' \
@@ -191,7 +205,9 @@ unit: $(UNIT_BINS)
 		ASAN_OPTIONS=detect_leaks=1 $$t; \
 	done
 
-$(BUILD)/unit/test_%: tests/unit/test_%.c $(HDRS)
+# Rebuilt when the test or any source it links changes.
+.SECONDEXPANSION:
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ASAN) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(UNIT_SRCS_$*) $(LIBS) -lcmocka

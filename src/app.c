@@ -83,8 +83,15 @@ kore_parent_configure(int argc, char **argv)
 
 	if (!docs_load(settings.docs_dir, err, sizeof(err)))
 		app_fatal(err);
+#if !defined(KORE_SINGLE_BINARY)
+	/*
+	 * kodev's single binary calls us before Kore reads its config, so
+	 * no route is loaded yet; its config is baked in by kodev build from
+	 * the file `make dev` writes together with the document.
+	 */
 	if (!startup_routes_check(settings.docs_dir, err, sizeof(err)))
 		app_fatal(err);
+#endif
 
 	set = calloc(1, sizeof(*set));
 	if (set == NULL)

@@ -39,6 +39,7 @@ struct rl_set {
 
 struct rl_table {
 	struct rl_set	sets[RL_SETS];
+	uint64_t	hash_key[2];	/* random at start: SipHash's key */
 	uint64_t	owner_died;	/* locks taken over from a dead worker */
 #if defined(RL_TEST_HOOKS)
 	int		test_held;	/* the test hook fired (once) */
@@ -53,7 +54,8 @@ struct rl_result {
 	long		retry_after;	/* seconds until one request passes */
 };
 
-int	rl_init(struct rl_table *);
+int		rl_init(struct rl_table *);
+uint64_t	rl_key_hash(const struct rl_table *, const void *, size_t);
 void	rl_take(struct rl_table *, const void *, size_t, long, int64_t,
 	    struct rl_result *);
 

@@ -102,6 +102,7 @@ test('kodev build and kodev run: one binary, HTTPS, migrations, assets, reload',
     env: {
       ...env,
       DATABASE_URL: createDatabase('kodev_app'),
+      BETTER_AUTH_SECRET: 'kodev-test-secret-0123456789-abcdefghij',
       ENV_FILE: '/nonexistent',
       DOCS_DIR,
     },
