@@ -3,13 +3,13 @@
  * database answers and its schema is the one this build expects, and not
  * once SIGTERM has started the drain.
  *
- * Each probe runs the check, except under load: while this worker's
- * queries wait for a database connection, the last check (shared by the
- * workers, at most HEALTH_CACHE_MS old) answers instead of joining that
- * queue. A check that gets no connection at all (pool and queue full:
- * load, not an outage) does not fail readiness while the database
- * answered fine in the last HEALTH_BUSY_MS; after that it is a 503 with
- * Retry-After, the one case where /readyz sheds load.
+ * The last check, shared by the workers, answers every probe for
+ * HEALTH_CACHE_MS: a flood of probes is one query a second, not database
+ * load, and a probe never queues behind the load it is asked about. A
+ * check that gets no connection at all (pool and queue full: load, not an
+ * outage) does not fail readiness while the database answered fine in the
+ * last HEALTH_BUSY_MS; after that it is a 503 with Retry-After, the one
+ * case where /readyz sheds load.
  */
 
 #include <kore/kore.h>
@@ -31,6 +31,7 @@
 
 #define HEALTH_CACHE_MS		1000
 #define HEALTH_BUSY_MS		10000
+#define HEALTH_STALE_MS		3000
 
 #define HEALTH_OK		1
 #define HEALTH_DB_DOWN		2
@@ -38,11 +39,10 @@
 
 /* Our Kore patch: set in a worker once SIGTERM started the drain. */
 extern int		worker_draining;
-/* Kore's pgsql: queries of this worker waiting for a connection. */
-extern u_int32_t	pgsql_queue_count;
 
 static int	health_answer(struct http_request *, int);
 static void	health_store(int, int64_t);
+static int	health_claim(int64_t);
 
 /* The newest migration on disk, set at start before the workers fork. */
 int	health_schema_version = 0;
@@ -79,8 +79,14 @@ page_readyz(struct http_request *req)
 
 	now = request_wall_ms();
 	checked = __atomic_load_n(&shared->health.checked_ms, __ATOMIC_ACQUIRE);
-	if (ctx->db.state == 0 && pgsql_queue_count > 0 && checked != 0 &&
-	    now >= checked && now - checked < HEALTH_CACHE_MS)
+	/*
+	 * Not for a probe that already waits in the queue for a connection.
+	 * A stale answer stands a little longer while one probe, the first
+	 * to claim it, checks again: a burst of probes is still one query.
+	 */
+	if (!ctx->db.bound && checked != 0 && now >= checked &&
+	    (now - checked < HEALTH_CACHE_MS || (now - checked <
+	    HEALTH_STALE_MS && !health_claim(now))))
 		return (health_answer(req,
 		    __atomic_load_n(&shared->health.state, __ATOMIC_RELAXED)));
 
@@ -115,6 +121,19 @@ page_readyz(struct http_request *req)
 
 	health_store(HEALTH_OK, now);
 	return (health_answer(req, HEALTH_OK));
+}
+
+/* 1 for the one probe that is to check now; a claim lapses after 1 s. */
+static int
+health_claim(int64_t now)
+{
+	int64_t		claimed;
+
+	claimed = __atomic_load_n(&shared->health.claimed_ms, __ATOMIC_RELAXED);
+	if (claimed != 0 && now >= claimed && now - claimed < HEALTH_CACHE_MS)
+		return (0);
+	return (__atomic_compare_exchange_n(&shared->health.claimed_ms,
+	    &claimed, now, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 }
 
 static void

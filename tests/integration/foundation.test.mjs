@@ -99,6 +99,29 @@ test('one JSON log line per request with the fields SPEC asks for', async () => 
   assert.equal(ok[0].status, 200);
 });
 
+test('a flood of /readyz probes is a few queries a second, not one a probe', async () => {
+  const url = createDatabase('readyz_flood');
+  const s = await startServer({ env: { DATABASE_URL: url } });
+  const commits = () => Number(psql("SELECT xact_commit FROM pg_stat_database WHERE datname = 'readyz_flood'", 'postgres'));
+  try {
+    await sleep(1500);
+    const before = commits();
+    const t0 = Date.now();
+    let n = 0;
+    while (Date.now() - t0 < 2000) {
+      const rs = await Promise.all(Array.from({ length: 20 }, () => request(s, '/readyz', { timeout: 5000 })));
+      assert.deepEqual(rs.map((r) => r.status), Array(20).fill(200));
+      n += rs.length;
+    }
+    await sleep(1500);
+    const queries = commits() - before;
+    assert.ok(n >= 100, `${n} probes`);
+    assert.ok(queries <= 15, `${queries} transactions for ${n} probes in 2 s`);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('readyz reports the database and schema version', async () => {
   const r = await request(srv, '/readyz');
   assert.equal(r.status, 200);
@@ -123,6 +146,9 @@ test('SIGHUP reloads without killing workers', async () => {
 test('readyz is 503 while the database is down and 200 again by itself', async () => {
   try {
     dbctl('stop');
+    // The last check answers for up to a second (a flood of probes is
+    // one query a second); then the database's absence shows.
+    await sleep(1100);
     for (let i = 0; i < 3; i++) {
       const r = await request(srv, '/readyz');
       assert.equal(r.status, 503);
