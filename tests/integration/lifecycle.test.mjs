@@ -303,7 +303,10 @@ describe('a worker killed with SIGKILL', () => {
       const answer = waiting.read(15000);
       await sleep(300);
       process.kill(pid, 'SIGKILL');
-      const r = await answer;
+      // A failure here says what the server said (a worker that died, ...).
+      const r = await answer.catch((e) => {
+        throw new Error(`${e.message}; server stderr:\n${srv.stderr.slice(-4000)}`);
+      });
       assert.equal(r.status, 200, r.body);
       // The killed request stopped before it took its token.
       assert.equal(Number(r.headers['ratelimit-remaining']), 99);
