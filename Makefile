@@ -3,6 +3,7 @@
 #   make run       install what is missing, start the local database,
 #                  build, serve HTTPS on 127.0.0.1:8888
 #   make test      the same set-up from nothing, then every test
+#   make fuzz      each fuzz target for FUZZ_SECONDS (30) with libFuzzer
 #   make db-stop   stop the local database cluster
 
 CC		?= cc
@@ -54,8 +55,45 @@ UNIT_SRCS_digest_cache	:= src/digest_cache.c
 UNIT_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
+# Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz
+# builds them with clang's libFuzzer; make test (unit) replays every file
+# of fuzz/corpus/NAME/ through the same code under the test sanitizers.
+FUZZ_TARGETS		:= rfc3339 cursor fields jwt jwks task_json \
+			   request_log settings
+FUZZ_SRCS_rfc3339	:= src/rfc3339.c src/fields.c src/validation.c
+FUZZ_SRCS_cursor	:= src/cursor.c src/jwt.c src/jwks.c src/rfc3339.c \
+			   src/fields.c src/validation.c src/tasks_sql.c \
+			   src/strbuf.c
+FUZZ_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
+FUZZ_SRCS_jwt		:= src/jwt.c src/jwks.c
+FUZZ_SRCS_jwks		:= src/jwt.c src/jwks.c
+FUZZ_SRCS_task_json	:= src/task_json.c src/strbuf.c src/tasks_sql.c \
+			   src/cursor.c src/jwt.c src/jwks.c src/rfc3339.c \
+			   src/fields.c src/validation.c
+FUZZ_SRCS_request_log	:= src/request_log.c src/cursor.c src/jwt.c \
+			   src/jwks.c src/rfc3339.c src/fields.c \
+			   src/validation.c
+FUZZ_SRCS_settings	:= src/settings.c
+FUZZ_EXTRA_jwt		:= fuzz/keys.c
+FUZZ_EXTRA_jwks		:= fuzz/keys.c
+FUZZ_HDRS		:= $(wildcard fuzz/*.h)
+FUZZ_SECONDS		?= 30
+FUZZ_CC			:= clang
+FUZZ_SANITIZE		:= -fsanitize=address,undefined \
+			   -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang, not the gcc -Werror set: a clang-only warning in src/ must not
+# stop fuzzing.
+FUZZ_CFLAGS		= -std=c99 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
+			   -Wno-unused-parameter -I$(PG_INCLUDE) -Isrc -Ifuzz
+# A target's objects, in its rules (by the target's name, $*).
+FUZZ_OBJS		= $(FUZZ_SRCS_$*:src/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_OBJS_ASAN		= $(FUZZ_SRCS_$*:src/%.c=$(BUILD)/obj-asan/%.o)
+FUZZ_BINS		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_REPLAY		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%)
+
 .PHONY: all run test unit integration deps deps-test kore module docs cert \
-	db db-stop bench clean distclean
+	db db-stop bench clean distclean fuzz fuzz-replay \
+	fuzz-minimize deps-fuzz
 
 all: module docs
 
@@ -64,6 +102,9 @@ deps:
 
 deps-test:
 	@scripts/install-deps.sh --test
+
+deps-fuzz:
+	@scripts/install-deps.sh --fuzz
 
 kore: $(KORE)
 
@@ -123,15 +164,74 @@ test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(FUZZ_REPLAY)
 	@set -e; for t in $(UNIT_BINS); do \
 		ASAN_OPTIONS=detect_leaks=1 $$t; \
 	done
+	@$(MAKE) --no-print-directory fuzz-replay
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ASAN) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(UNIT_SRCS_$*) $(LIBS) -lcmocka
+
+# The fuzz rules name each target's sources through its name ($$*).
+.SECONDEXPANSION:
+
+# Every committed corpus file once, in seconds; any finding fails.
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		    $(BUILD)/fuzz-replay/fuzz_$$t fuzz/corpus/$$t; \
+	done
+
+$(BUILD)/fuzz-replay/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.c fuzz/replay.c \
+    $(FUZZ_HDRS) $(HDRS) $$(FUZZ_EXTRA_$$*) $$(FUZZ_OBJS_ASAN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -Ifuzz -o $@ $< fuzz/fuzz_common.c fuzz/replay.c \
+	    $(FUZZ_EXTRA_$*) $(FUZZ_OBJS_ASAN) $(LIBS)
+
+# Each target FUZZ_SECONDS from the committed corpus (new inputs go to
+# .build/fuzz/corpus, findings to .build/fuzz/findings); fails on any.
+fuzz: deps-fuzz $(FUZZ_BINS)
+	@mkdir -p $(BUILD)/fuzz/findings
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		if ! nice -n 10 $(BUILD)/fuzz/fuzz_$$t \
+		    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		    -timeout=10 -artifact_prefix=$(BUILD)/fuzz/findings/$$t- \
+		    $(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t \
+		    >$(BUILD)/fuzz/fuzz_$$t.log 2>&1; then \
+			tail -n 40 $(BUILD)/fuzz/fuzz_$$t.log; \
+			echo "fuzz_$$t: FINDING (input in $(BUILD)/fuzz/findings/)"; \
+			exit 1; \
+		fi; \
+		grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' \
+		    $(BUILD)/fuzz/fuzz_$$t.log; \
+	done
+
+# Folds what make fuzz found into the committed corpus, minimized.
+fuzz-minimize: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		rm -rf $(BUILD)/fuzz/min; mkdir -p $(BUILD)/fuzz/min \
+		    $(BUILD)/fuzz/corpus/$$t; \
+		$(BUILD)/fuzz/fuzz_$$t -merge=1 $(BUILD)/fuzz/min \
+		    fuzz/corpus/$$t $(BUILD)/fuzz/corpus/$$t 2>&1 | tail -1; \
+		rm -rf fuzz/corpus/$$t; mv $(BUILD)/fuzz/min fuzz/corpus/$$t; \
+	done
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.c $(FUZZ_HDRS) $(HDRS) \
+    $$(FUZZ_EXTRA_$$*) $$(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ \
+	    $< fuzz/fuzz_common.c $(FUZZ_EXTRA_$*) $(FUZZ_OBJS) $(LIBS)
+
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link \
+	    -c $< -o $@
 
 integration: $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@tests/integration/run.sh
@@ -140,7 +240,8 @@ bench: $(KORE) $(MODULE) $(DOCS) cert
 	@bench/run.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN)
+	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN) \
+	    $(BUILD)/fuzz $(BUILD)/fuzz-replay
 
 distclean: db-stop
 	rm -rf $(BUILD) $(DATA)
