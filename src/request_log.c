@@ -246,8 +246,12 @@ log_append_string(char *buf, size_t len, size_t *off, const char *s)
 		else if (c < 0x20 || c == 0x7f)
 			n = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
 		else {
-			esc[0] = (char)c;
-			n = 1;
+			/* A UTF-8 sequence is copied whole or not at all. */
+			for (n = 1; c >= 0xc0 && n < 4 &&
+			    ((unsigned char)s[n] & 0xc0) == 0x80; n++)
+				;
+			memcpy(esc, s, n);
+			s += n - 1;
 		}
 		if (*off + n > limit)
 			break;
