@@ -13,6 +13,11 @@ if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS python3 g++ wrk chromium"
 fi
 
+# clang and its libFuzzer runtime for `make fuzz`.
+if [ "${1:-}" = "--fuzz" ]; then
+	PKGS="$PKGS clang libclang-rt-14-dev"
+fi
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
