@@ -220,7 +220,7 @@ fuzz-minimize: $(FUZZ_BINS)
 		rm -rf $(BUILD)/fuzz/min; mkdir -p $(BUILD)/fuzz/min \
 		    $(BUILD)/fuzz/corpus/$$t; \
 		env -u FUZZ_KNOWN_FINDINGS $(BUILD)/fuzz/fuzz_$$t -merge=1 \
-		    $(BUILD)/fuzz/min fuzz/corpus/$$t $(BUILD)/fuzz/corpus/$$t \
+		    -artifact_prefix=$(BUILD)/fuzz/merge-$$t- $(BUILD)/fuzz/min fuzz/corpus/$$t $(BUILD)/fuzz/corpus/$$t \
 		    >$(BUILD)/fuzz/merge_$$t.log 2>&1; \
 		test -n "$$(ls $(BUILD)/fuzz/min)"; \
 		echo "fuzz_$$t: $$(ls $(BUILD)/fuzz/min | wc -l) inputs"; \

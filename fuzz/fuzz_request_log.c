@@ -125,6 +125,7 @@ check_line(const char *line, size_t len, size_t buflen,
 {
 	json_error_t	err;
 	json_t		*doc;
+	char		*utf8;
 	int		i, cut;
 
 	if (len >= buflen || strlen(line) != len || len < 2 ||
@@ -134,6 +135,11 @@ check_line(const char *line, size_t len, size_t buflen,
 	/* Too short for even the time: nothing to parse. */
 	if (buflen < 64)
 		return;
+	/* Values are UTF-8, so a line, cut or not, is UTF-8 too. */
+	utf8 = fuzz_utf8((const uint8_t *)line, len, NULL);
+	if (strcmp(utf8, line))
+		fuzz_fail("log line is not UTF-8: %s", line);
+	free(utf8);
 	/* A line that filled its buffer may have cut the strings. */
 	cut = len + 8 >= buflen;
 	if ((doc = json_loadb(line, len - 1, 0, &err)) == NULL ||
