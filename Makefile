@@ -4,6 +4,7 @@
 #                  build, serve HTTPS on 127.0.0.1:8888
 #   make test      the same set-up from nothing, then every test
 #   make dev       what `kodev run` needs (build.conf: one binary)
+#   make fuzz      each fuzz target for FUZZ_SECONDS (30) with libFuzzer
 #   make db-stop   stop the local database cluster
 
 CC		?= cc
@@ -71,8 +72,45 @@ UNIT_SRCS_cursor	:= src/cursor.c src/rfc3339.c src/fields.c \
 			   src/validation.c src/jwt.c src/jwks.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
-.PHONY: dev-secret all run test unit integration deps deps-test kore module docs cert \
-	db db-stop bench clean distclean dev kodev-conf
+# Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz
+# builds them with clang's libFuzzer; make test (unit) replays every file
+# of fuzz/corpus/NAME/ through the same code under the test sanitizers.
+FUZZ_TARGETS		:= rfc3339 cursor fields jwt jwks task_json \
+			   request_log settings
+FUZZ_SRCS_rfc3339	:= src/rfc3339.c src/fields.c src/validation.c
+FUZZ_SRCS_cursor	:= src/cursor.c src/jwt.c src/jwks.c src/rfc3339.c \
+			   src/fields.c src/validation.c src/tasks_sql.c \
+			   src/strbuf.c
+FUZZ_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
+FUZZ_SRCS_jwt		:= src/jwt.c src/jwks.c
+FUZZ_SRCS_jwks		:= src/jwt.c src/jwks.c
+FUZZ_SRCS_task_json	:= src/task_json.c src/strbuf.c src/tasks_sql.c \
+			   src/cursor.c src/jwt.c src/jwks.c src/rfc3339.c \
+			   src/fields.c src/validation.c
+FUZZ_SRCS_request_log	:= src/request_log.c src/cursor.c src/jwt.c \
+			   src/jwks.c src/rfc3339.c src/fields.c \
+			   src/validation.c
+FUZZ_SRCS_settings	:= src/settings.c src/netaddr.c
+FUZZ_EXTRA_jwt		:= fuzz/keys.c
+FUZZ_EXTRA_jwks		:= fuzz/keys.c
+FUZZ_HDRS		:= $(wildcard fuzz/*.h)
+FUZZ_SECONDS		?= 30
+FUZZ_CC			:= clang
+FUZZ_SANITIZE		:= -fsanitize=address,undefined \
+			   -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang, not the gcc -Werror set: a clang-only warning in src/ must not
+# stop fuzzing.
+FUZZ_CFLAGS		= -std=c99 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
+			   -Wno-unused-parameter -I$(PG_INCLUDE) -Isrc -Ifuzz
+# A target's objects, in its rules (by the target's name, $*).
+FUZZ_OBJS		= $(FUZZ_SRCS_$*:src/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_OBJS_ASAN		= $(FUZZ_SRCS_$*:src/%.c=$(BUILD)/obj-asan/%.o)
+FUZZ_BINS		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_REPLAY		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%)
+
+.PHONY: dev-secret all run test unit integration deps deps-test kore module \
+	docs cert db db-stop bench clean distclean dev kodev-conf fuzz \
+	fuzz-replay fuzz-minimize deps-fuzz
 
 all: module docs
 
@@ -81,6 +119,9 @@ deps:
 
 deps-test:
 	@scripts/install-deps.sh --test
+
+deps-fuzz:
+	@scripts/install-deps.sh --fuzz
 
 kore: $(KORE)
 
@@ -200,10 +241,11 @@ test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(FUZZ_REPLAY)
 	@set -e; for t in $(UNIT_BINS); do \
 		ASAN_OPTIONS=detect_leaks=1 $$t; \
 	done
+	@$(MAKE) --no-print-directory fuzz-replay
 
 # Rebuilt when the test or any source it links changes.
 .SECONDEXPANSION:
@@ -211,6 +253,73 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ASAN) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(UNIT_SRCS_$*) $(LIBS) -lcmocka
+
+# Every committed corpus file once, and every reproducer of a fixed
+# finding (fuzz/crashes/TARGET-*), in seconds; any finding fails.
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		    $(BUILD)/fuzz-replay/fuzz_$$t fuzz/corpus/$$t; \
+		for f in fuzz/crashes/$$t-*; do \
+			[ -f "$$f" ] || continue; \
+			ASAN_OPTIONS=detect_leaks=1 \
+			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			    $(BUILD)/fuzz-replay/fuzz_$$t "$$f" >/dev/null; \
+		done; \
+	done
+
+$(BUILD)/fuzz-replay/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.c fuzz/replay.c \
+    $(FUZZ_HDRS) $(HDRS) $$(FUZZ_EXTRA_$$*) $$(FUZZ_OBJS_ASAN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -Ifuzz -o $@ $< fuzz/fuzz_common.c fuzz/replay.c \
+	    $(FUZZ_EXTRA_$*) $(FUZZ_OBJS_ASAN) $(LIBS)
+
+# Each target FUZZ_SECONDS from the committed corpus (new inputs go to
+# .build/fuzz/corpus, findings to .build/fuzz/findings); fails on any.
+fuzz: deps-fuzz $(FUZZ_BINS)
+	@mkdir -p $(BUILD)/fuzz/findings
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		if ! nice -n 10 $(BUILD)/fuzz/fuzz_$$t \
+		    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		    -timeout=10 -artifact_prefix=$(BUILD)/fuzz/findings/$$t- \
+		    $(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t \
+		    >$(BUILD)/fuzz/fuzz_$$t.log 2>&1; then \
+			tail -n 40 $(BUILD)/fuzz/fuzz_$$t.log; \
+			echo "fuzz_$$t: FINDING (input in $(BUILD)/fuzz/findings/)"; \
+			exit 1; \
+		fi; \
+		grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' \
+		    $(BUILD)/fuzz/fuzz_$$t.log; \
+	done
+
+# Folds what make fuzz found into the committed corpus, minimized. Known
+# findings are not let through here: an input that breaks a property
+# crashes, and merging leaves it out.
+fuzz-minimize: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		rm -rf $(BUILD)/fuzz/min; mkdir -p $(BUILD)/fuzz/min \
+		    $(BUILD)/fuzz/corpus/$$t; \
+		env -u FUZZ_KNOWN_FINDINGS $(BUILD)/fuzz/fuzz_$$t -merge=1 \
+		    -artifact_prefix=$(BUILD)/fuzz/merge-$$t- $(BUILD)/fuzz/min fuzz/corpus/$$t $(BUILD)/fuzz/corpus/$$t \
+		    >$(BUILD)/fuzz/merge_$$t.log 2>&1; \
+		test -n "$$(ls $(BUILD)/fuzz/min)"; \
+		echo "fuzz_$$t: $$(ls $(BUILD)/fuzz/min | wc -l) inputs"; \
+		rm -rf fuzz/corpus/$$t; mv $(BUILD)/fuzz/min fuzz/corpus/$$t; \
+	done
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.c $(FUZZ_HDRS) $(HDRS) \
+    $$(FUZZ_EXTRA_$$*) $$(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ \
+	    $< fuzz/fuzz_common.c $(FUZZ_EXTRA_$*) $(FUZZ_OBJS) $(LIBS)
+
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link \
+	    -c $< -o $@
 
 integration: $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
 	@tests/integration/run.sh
@@ -220,7 +329,7 @@ bench: $(KORE) $(MODULE) $(DOCS) cert
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/unit $(MODULE) $(MODULE_ASAN) \
-	    $(ASSET_DIR) .objs
+	    $(ASSET_DIR) .objs $(BUILD)/fuzz $(BUILD)/fuzz-replay
 	@# kodev's binary, named like the folder: never a directory or source.
 	@if [ -f '$(APP)' ] && [ -x '$(APP)' ]; then rm -f '$(APP)'; fi
 

@@ -22,6 +22,11 @@ elif ! command -v npm >/dev/null 2>&1; then
 	PKGS="$PKGS npm"
 fi
 
+# clang and its libFuzzer runtime for `make fuzz`.
+if [ "${1:-}" = "--fuzz" ]; then
+	PKGS="$PKGS clang libclang-rt-14-dev"
+fi
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

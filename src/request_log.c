@@ -13,6 +13,10 @@
 
 #include "request_log.h"
 
+/* log_append's mark of a line that is full; "" and "}\n\0" stay free. */
+#define LOG_FULL	((size_t)-1)
+#define LOG_RESERVE	5
+
 static size_t	log_time(char *, size_t, int64_t);
 static size_t	log_close(char *, size_t, size_t);
 static void	log_append(char *, size_t, size_t *, const char *, ...)
@@ -199,6 +203,9 @@ log_time(char *buf, size_t len, int64_t now_ms)
 static size_t
 log_close(char *buf, size_t len, size_t off)
 {
+	/* Full: the line ends after its last complete member. */
+	if (off == LOG_FULL)
+		off = strlen(buf);
 	if (off > len - 3)
 		off = len - 3;
 	buf[off++] = '}';
@@ -208,22 +215,36 @@ log_close(char *buf, size_t len, size_t off)
 	return (off);
 }
 
+/*
+ * Text that fits whole, with room left for an empty string value and the
+ * closing "}\n", or nothing: a member name is never cut, and once one is
+ * dropped so is everything after it.
+ */
 static void
 log_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
 {
 	va_list		args;
 	int		n;
 
-	if (*off >= len - 3)
+	if (*off == LOG_FULL)
 		return;
+	if (*off + LOG_RESERVE > len) {
+		if (*off < len)
+			buf[*off] = '\0';
+		*off = LOG_FULL;
+		return;
+	}
 
 	va_start(args, fmt);
-	n = vsnprintf(buf + *off, len - 3 - *off, fmt, args);
+	n = vsnprintf(buf + *off, len - *off, fmt, args);
 	va_end(args);
 
-	if (n < 0)
+	if (n < 0 || *off + (size_t)n + LOG_RESERVE > len) {
+		buf[*off] = '\0';
+		*off = LOG_FULL;
 		return;
-	*off += ((size_t)n < len - 3 - *off) ? (size_t)n : len - 4 - *off;
+	}
+	*off += (size_t)n;
 }
 
 /*
@@ -239,7 +260,7 @@ log_append_string(char *buf, size_t len, size_t *off, const char *s)
 
 	/* Room for the closing quote and the line's closing "}\n". */
 	limit = len - 4;
-	if (*off >= limit)
+	if (*off == LOG_FULL || *off >= limit)
 		return;
 	buf[(*off)++] = '"';
 
@@ -250,8 +271,12 @@ log_append_string(char *buf, size_t len, size_t *off, const char *s)
 		else if (c < 0x20 || c == 0x7f)
 			n = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
 		else {
-			esc[0] = (char)c;
-			n = 1;
+			/* A UTF-8 sequence is copied whole or not at all. */
+			for (n = 1; c >= 0xc0 && n < 4 &&
+			    ((unsigned char)s[n] & 0xc0) == 0x80; n++)
+				;
+			memcpy(esc, s, n);
+			s += n - 1;
 		}
 		if (*off + n > limit)
 			break;

@@ -25,31 +25,12 @@
 #include "request.h"
 #include "rfc3339.h"
 #include "strbuf.h"
+#include "task_fields.h"
 #include "task_json.h"
 #include "tasks.h"
 #include "tasks_sql.h"
 
 #define IDEMPOTENCY_KEY_MAX	255
-
-static const char * const task_priorities[] = {
-	"low", "medium", "high", "urgent", NULL
-};
-static const char * const task_recurrences[] = {
-	"daily", "weekly", "monthly", NULL
-};
-
-/* The body of POST, PUT and PATCH; PATCH requires nothing. */
-static const struct field_spec task_fields[] = {
-	{ "title", FIELD_STRING, 1, 0, 1, 200, NULL },
-	{ "description", FIELD_STRING, 0, 0, 0, 4000, NULL },
-	{ "completed", FIELD_BOOL, 0, 0, 0, 0, NULL },
-	{ "priority", FIELD_ENUM, 0, 0, 0, 0, task_priorities },
-	{ "due_at", FIELD_DATETIME, 0, 1, 0, 0, NULL },
-	{ "remind_at", FIELD_DATETIME, 0, 1, 0, 0, NULL },
-	{ "recurrence", FIELD_ENUM, 0, 1, 0, 0, task_recurrences },
-	{ "tags", FIELD_TAGS, 0, 0, 0, 10, NULL },
-};
-#define TASK_NFIELDS	(sizeof(task_fields) / sizeof(task_fields[0]))
 
 /* What a handler keeps between its calls (one per database answer). */
 struct task_call {

@@ -17,6 +17,7 @@
 #include "http_errors.h"
 #include "query.h"
 #include "request.h"
+#include "user_fields.h"
 #include "users.h"
 
 /* The public shape of a user; the webhook secret never leaves. */
@@ -76,12 +77,6 @@ static const struct {
 	"'total', (SELECT count(*) FROM users u WHERE $1::text IS NULL " \
 	"OR u.email ILIKE api_like_any($1) OR u.name ILIKE api_like_any($1)), " \
 	"'limit', $2::int, 'offset', $3::int, 'next_cursor', NULL)::text AS body"
-
-static const struct field_spec user_patch_fields[] = {
-	{ "timezone", FIELD_STRING, 0, 0, 1, 64, NULL },
-	{ "webhook_url", FIELD_URL, 0, 1, 0, 2048, NULL },
-	{ "webhook_secret", FIELD_STRING, 0, 1, 16, 256, NULL },
-};
 
 struct user_patch {
 	json_t		*body;
