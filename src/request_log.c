@@ -147,12 +147,15 @@ request_log_format(char *buf, size_t len, const struct request_log_entry *e,
 	log_append(buf, len, &off, ",\"route\":");
 	log_append_string(buf, len, &off, e->route);
 	log_append(buf, len, &off, ",\"status\":%d,\"duration_ms\":%.3f,"
-	    "\"bytes\":%zu,\"user_id\":", e->status,
-	    (double)e->duration_us / 1000.0, e->bytes);
-	if (e->user_id != NULL)
+	    "\"bytes\":%zu", e->status, (double)e->duration_us / 1000.0,
+	    e->bytes);
+	/* A name goes with its value, or has room for at least "". */
+	if (e->user_id != NULL) {
+		log_append(buf, len, &off, ",\"user_id\":");
 		log_append_string(buf, len, &off, e->user_id);
-	else
-		log_append(buf, len, &off, "null");
+	} else {
+		log_append(buf, len, &off, ",\"user_id\":null");
+	}
 	if (e->client != NULL) {
 		log_append(buf, len, &off, ",\"client\":");
 		log_append_string(buf, len, &off, e->client);
