@@ -48,7 +48,7 @@ async function create(u, body) {
 async function list(u, qs = '') {
   const r = await api(u, `/api/v1/tasks${qs ? `?${qs}` : ''}`);
   assert.equal(r.status, 200, `${qs}: ${r.text}`);
-  assert.deepEqual(Object.keys(r.json).sort(), ['items', 'limit', 'next_cursor', 'offset', 'total']);
+  assert.deepEqual(Object.keys(r.json).sort(), ['items', 'limit', 'next_cursor', 'offset', 'total', 'total_exact']);
   return r.json;
 }
 // A 422 for exactly one query parameter.
