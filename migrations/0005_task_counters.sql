@@ -174,13 +174,39 @@ CREATE TRIGGER users_uncount AFTER DELETE ON users
     REFERENCING OLD TABLE AS old_users
     FOR EACH STATEMENT EXECUTE FUNCTION api_users_uncount();
 
--- tag and q filters within one user's rows: GIN indexes led by the owner
--- (btree_gin, a trusted extension: the database owner may create it). The
--- owner's entry and the tag's or word's are intersected in the index,
--- skipping through other users' rows instead of reading them.
--- They replace the global ones under the same names.
+-- tag filters within one user's rows: a GIN index led by the owner
+-- (btree_gin, a trusted extension: the database owner may create it). A
+-- tag is an exact key, so the owner's entry and the tag's are intersected
+-- in the index, skipping through other users' rows instead of reading
+-- them. It replaces the global index under the same name.
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 DROP INDEX tasks_tags_idx;
-DROP INDEX tasks_search_idx;
 CREATE INDEX tasks_tags_idx ON tasks USING gin (user_id, tags);
-CREATE INDEX tasks_search_idx ON tasks USING gin (user_id, search);
+
+-- q is a prefix search ('mil':*), and GIN reads every entry a prefix
+-- matches into one bitmap whatever the other keys: with a global index a
+-- common word costs every user's rows. So each lexeme is indexed with its
+-- owner's key in front (8 hex digits of md5, a fixed length), and the
+-- query's operands get the same key: a prefix then matches the owner's
+-- entries only. Rows of another owner with the same key are left out by
+-- the user_id condition every list has.
+CREATE FUNCTION api_owner_key(owner text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN left(md5(owner), 8);
+
+CREATE FUNCTION api_owned_search(owner text, v tsvector) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN array_to_tsvector(ARRAY(SELECT api_owner_key(owner) || l.lexeme
+                                   FROM unnest(v) AS l));
+
+-- The key inserted after the opening quote of every operand of the
+-- query's text form ('...', quotes doubled inside), read back by the
+-- tsquery input (no text parser runs again).
+CREATE FUNCTION api_owned_tsquery(owner text, q tsquery) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(q::text, '''((?:[^'']|'''')*)''',
+                          '''' || api_owner_key(owner) || '\1''', 'g')::tsquery;
+
+DROP INDEX tasks_search_idx;
+CREATE INDEX tasks_search_idx ON tasks
+    USING gin (api_owned_search(user_id, search));

@@ -147,8 +147,10 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		counted = 0;
 	}
 	if (lq->q != NULL) {
-		sql_add(&f, " AND t.search @@ " SQL_PREFIX_TSQUERY("$P::text"),
-		    sql_param(params, nparams, lq->q), 0);
+		/* The owner-keyed index of migration 0005. */
+		sql_add(&f, " AND api_owned_search(t.user_id, t.search) @@ "
+		    "api_owned_tsquery($I, " SQL_PREFIX_TSQUERY("$P::text") ")",
+		    sql_param(params, nparams, lq->q), user);
 		counted = 0;
 	}
 
