@@ -336,6 +336,7 @@ list_args(struct http_request *req, struct task_call *c,
 		if (tags_literal(norm, tags, sizeof(tags))) {
 			c->params[1] = kore_strdup(tags);
 			lq->tags = c->params[1];
+			lq->ntags = (int)json_array_size(norm);
 		}
 		json_decref(norm);
 	}

@@ -103,12 +103,12 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
     int *nparams)
 {
 	struct strbuf	b, f;
-	int		v, i, lim, off, user, done;
-	int		counted;
+	int		v, i, lim, off, user, done, tag;
+	int		counted, filters;
 
 	strbuf_init(&f);
 	*nparams = 0;
-	done = 0;
+	done = tag = filters = 0;
 
 	user = sql_param(params, nparams, lq->user_id);
 	sql_add(&f, "t.user_id = $P", user, 0);
@@ -121,30 +121,36 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		sql_add(&f, " AND t.priority = $P::task_priority",
 		    sql_param(params, nparams, lq->priority), 0);
 		counted = 0;
+		filters++;
 	}
 	if (lq->tags != NULL) {
-		sql_add(&f, " AND t.tags @> $P::text[]",
-		    sql_param(params, nparams, lq->tags), 0);
+		tag = sql_param(params, nparams, lq->tags);
+		sql_add(&f, " AND t.tags @> $P::text[]", tag, 0);
 		counted = 0;
+		filters++;
 	}
 	if (lq->due_before != NULL) {
 		sql_add(&f, " AND t.due_at < $P::timestamptz",
 		    sql_param(params, nparams, lq->due_before), 0);
 		counted = 0;
+		filters++;
 	}
 	if (lq->due_after != NULL) {
 		sql_add(&f, " AND t.due_at > $P::timestamptz",
 		    sql_param(params, nparams, lq->due_after), 0);
 		counted = 0;
+		filters++;
 	}
 	if (lq->overdue != NULL && !strcmp(lq->overdue, "true")) {
 		sql_add(&f, " AND t.due_at < now() AND NOT t.completed", 0, 0);
 		counted = 0;
+		filters++;
 	}
 	if (lq->overdue != NULL && !strcmp(lq->overdue, "false")) {
 		sql_add(&f, " AND NOT coalesce(t.due_at < now() AND "
 		    "NOT t.completed, false)", 0, 0);
 		counted = 0;
+		filters++;
 	}
 	if (lq->q != NULL) {
 		/* The owner-keyed index of migration 0005. */
@@ -152,6 +158,7 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		    "api_owned_tsquery($I, " SQL_PREFIX_TSQUERY("$P::text") ")",
 		    sql_param(params, nparams, lq->q), user);
 		counted = 0;
+		filters++;
 	}
 
 	lim = sql_param(params, nparams, lq->limit);
@@ -169,6 +176,12 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		    "k.completed ELSE k.total - k.completed END), 0)::bigint "
 		    "AS total, true AS total_exact FROM task_counts k "
 		    "WHERE k.user_id = $I)", done, user);
+	} else if (filters == 1 && tag != 0 && lq->ntags == 1 && done == 0) {
+		/* One tag alone: its count is kept too. */
+		sql_add(&b, "SELECT c.total, c.total_exact, " TASK_COLS
+		    " FROM (SELECT coalesce(sum(k.n), 0)::bigint AS total, "
+		    "true AS total_exact FROM tag_counts k WHERE k.user_id = $I "
+		    "AND k.name = ($V::text[])[1])", tag, user);
 	} else {
 		sql_add(&b, "SELECT least(c.n, " TASK_TOTAL_CAP_SQL ") AS "
 		    "total, c.n <= " TASK_TOTAL_CAP_SQL " AS total_exact, "

@@ -215,6 +215,7 @@ struct task_list_query {
 	const char		*completed;
 	const char		*priority;
 	const char		*tags;		/* text[] literal */
+	int			ntags;		/* names in tags */
 	const char		*due_before;
 	const char		*due_after;
 	const char		*overdue;	/* "true" or "false" */

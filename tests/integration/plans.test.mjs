@@ -189,6 +189,14 @@ test('totals of unfiltered and completed lists read the counters, not the tasks'
   }
 });
 
+test('the total of one tag alone reads the tag counts', async () => {
+  const { plans, body } = await listPlans('?tag=home');
+  assert.deepEqual([body.total, body.total_exact], [300, true]);
+  const all = nodes(plans[0].Plan);
+  assert.ok(all.some((n) => n['Relation Name'] === 'tag_counts'), JSON.stringify(plans[0].Plan).slice(0, 400));
+  assert.ok(!all.some((n) => n['Node Type'] === 'Aggregate' && nodes(n).some((p) => p['Relation Name'] === 'tasks')));
+});
+
 test('a filtered total stops counting at 10,001 rows', async () => {
   const { plans, body } = await listPlans('?q=big', 'big-user');
   assert.deepEqual([body.total, body.total_exact], [10000, false]);
