@@ -34,110 +34,100 @@ CREATE FUNCTION api_count_slot() RETURNS smallint
     LANGUAGE sql VOLATILE PARALLEL SAFE
     RETURN (pg_backend_pid() % 16)::smallint;
 
--- Adds a statement's deltas. Every change of a user first takes the
--- user's task_counts row of the slot, then tag rows in name order, so
--- writers of one slot queue there and never wait in a cycle.
-CREATE FUNCTION api_count_add(s smallint, u text[], t bigint[], c bigint[],
-    tu text[], tname text[], tn bigint[]) RETURNS void
+-- A statement's deltas, one statement per table: every change of a user
+-- first takes the user's task_counts row of the slot, then tag rows in
+-- name order, so writers of one slot queue there and never wait in a
+-- cycle. Rows that reach 0 go where counts fall (an insert may bring a
+-- negative slot to 0; /tags leaves zero sums out).
+CREATE FUNCTION api_tasks_count_insert() RETURNS trigger
     LANGUAGE plpgsql AS $$
+DECLARE
+    s smallint := api_count_slot();
 BEGIN
     INSERT INTO task_counts AS k (user_id, slot, total, completed)
-    SELECT d.u, s, d.t, d.c FROM unnest(u, t, c) AS d(u, t, c)
-    ORDER BY d.u
+    SELECT user_id, s, count(*), count(*) FILTER (WHERE completed)
+    FROM new_rows GROUP BY user_id ORDER BY user_id
     ON CONFLICT (user_id, slot) DO UPDATE
         SET total = k.total + EXCLUDED.total,
             completed = k.completed + EXCLUDED.completed;
-    IF cardinality(tu) > 0 THEN
-        INSERT INTO tag_counts AS k (user_id, name, slot, n)
-        SELECT d.u, d.name, s, d.n
-        FROM unnest(tu, tname, tn) AS d(u, name, n)
-        ORDER BY d.u, d.name
-        ON CONFLICT (user_id, name, slot) DO UPDATE SET n = k.n + EXCLUDED.n;
-        DELETE FROM tag_counts k USING unnest(tu, tname) AS d(u, name)
-        WHERE k.user_id = d.u AND k.name = d.name AND k.slot = s
-            AND k.n = 0;
-    END IF;
+    INSERT INTO tag_counts AS k (user_id, name, slot, n)
+    SELECT user_id, name, s, count(*) FROM new_rows, unnest(tags) AS name
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_id, name, slot) DO UPDATE SET n = k.n + EXCLUDED.n;
+    RETURN NULL;
 END
 $$;
 
--- The trigger of INSERT, UPDATE and DELETE on tasks. A changed row counts
--- as its old version out and its new one in; rows whose owner, completion
--- and tags stay are not counted again.
-CREATE FUNCTION api_tasks_count() RETURNS trigger
+CREATE FUNCTION api_tasks_count_delete() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE
-    u text[];
-    t bigint[];
-    c bigint[];
-    tu text[];
-    tname text[];
-    tn bigint[];
+    s smallint := api_count_slot();
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(user_id), array_agg(n), array_agg(k)
-        INTO u, t, c
-        FROM (SELECT user_id, count(*) AS n,
-                     count(*) FILTER (WHERE completed) AS k
-              FROM new_rows GROUP BY user_id) d;
-        SELECT array_agg(user_id), array_agg(name), array_agg(n)
-        INTO tu, tname, tn
-        FROM (SELECT user_id, name, count(*) AS n
-              FROM new_rows, unnest(tags) AS name GROUP BY 1, 2) d;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(user_id), array_agg(-n), array_agg(-k)
-        INTO u, t, c
-        FROM (SELECT user_id, count(*) AS n,
-                     count(*) FILTER (WHERE completed) AS k
-              FROM old_rows GROUP BY user_id) d;
-        SELECT array_agg(user_id), array_agg(name), array_agg(-n)
-        INTO tu, tname, tn
-        FROM (SELECT user_id, name, count(*) AS n
-              FROM old_rows, unnest(tags) AS name GROUP BY 1, 2) d;
-    ELSE
-        SELECT array_agg(user_id), array_agg(n), array_agg(k)
-        INTO u, t, c
-        FROM (SELECT user_id, sum(n) AS n, sum(k) AS k
-              FROM (SELECT o.user_id, -1 AS n, -o.completed::int AS k
-                    FROM old_rows o JOIN new_rows w ON w.id = o.id
-                    WHERE (o.user_id, o.completed, o.tags) IS DISTINCT FROM
-                          (w.user_id, w.completed, w.tags)
-                    UNION ALL
-                    SELECT w.user_id, 1, w.completed::int
-                    FROM old_rows o JOIN new_rows w ON w.id = o.id
-                    WHERE (o.user_id, o.completed, o.tags) IS DISTINCT FROM
-                          (w.user_id, w.completed, w.tags)) d
-              GROUP BY user_id) g;
-        IF u IS NULL THEN
-            RETURN NULL;
-        END IF;
-        SELECT array_agg(user_id), array_agg(name), array_agg(n)
-        INTO tu, tname, tn
-        FROM (SELECT user_id, name, sum(n) AS n
-              FROM (SELECT o.user_id, name, -1 AS n
-                    FROM old_rows o JOIN new_rows w ON w.id = o.id,
-                         unnest(o.tags) AS name
-                    WHERE (o.user_id, o.tags) IS DISTINCT FROM
-                          (w.user_id, w.tags)
-                    UNION ALL
-                    SELECT w.user_id, name, 1
-                    FROM old_rows o JOIN new_rows w ON w.id = o.id,
-                         unnest(w.tags) AS name
-                    WHERE (o.user_id, o.tags) IS DISTINCT FROM
-                          (w.user_id, w.tags)) d
-              GROUP BY 1, 2 HAVING sum(n) <> 0) g;
+    INSERT INTO task_counts AS k (user_id, slot, total, completed)
+    SELECT user_id, s, -count(*), -count(*) FILTER (WHERE completed)
+    FROM old_rows GROUP BY user_id ORDER BY user_id
+    ON CONFLICT (user_id, slot) DO UPDATE
+        SET total = k.total + EXCLUDED.total,
+            completed = k.completed + EXCLUDED.completed;
+    IF NOT FOUND THEN
+        RETURN NULL;
     END IF;
-
-    IF u IS NOT NULL THEN
-        PERFORM api_count_add(api_count_slot(), u, t, c, tu, tname, tn);
-    END IF;
+    INSERT INTO tag_counts AS k (user_id, name, slot, n)
+    SELECT user_id, name, s, -count(*) FROM old_rows, unnest(tags) AS name
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_id, name, slot) DO UPDATE SET n = k.n + EXCLUDED.n;
+    DELETE FROM tag_counts k WHERE k.slot = s AND k.n = 0
+        AND k.user_id IN (SELECT user_id FROM old_rows);
     -- DELETE /users/me's cascade: the user is gone, and so go the counts
     -- (whether this fires before or after the users trigger below).
-    IF TG_OP = 'DELETE' AND u IS NOT NULL THEN
-        DELETE FROM task_counts k WHERE k.user_id = ANY (u)
-            AND NOT EXISTS (SELECT FROM users WHERE id = k.user_id);
-        DELETE FROM tag_counts k WHERE k.user_id = ANY (u)
-            AND NOT EXISTS (SELECT FROM users WHERE id = k.user_id);
+    DELETE FROM task_counts k WHERE k.user_id IN (SELECT user_id FROM old_rows)
+        AND NOT EXISTS (SELECT FROM users WHERE id = k.user_id);
+    DELETE FROM tag_counts k WHERE k.user_id IN (SELECT user_id FROM old_rows)
+        AND NOT EXISTS (SELECT FROM users WHERE id = k.user_id);
+    RETURN NULL;
+END
+$$;
+
+-- A changed row counts as its old version out and its new one in; rows
+-- whose owner, completion and tags stay are not counted again.
+CREATE FUNCTION api_tasks_count_update() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+DECLARE
+    s smallint := api_count_slot();
+BEGIN
+    INSERT INTO task_counts AS k (user_id, slot, total, completed)
+    SELECT user_id, s, sum(n), sum(c)
+    FROM (SELECT o.user_id, -1 AS n, -o.completed::int AS c
+          FROM old_rows o JOIN new_rows w ON w.id = o.id
+          WHERE (o.user_id, o.completed, o.tags) IS DISTINCT FROM
+                (w.user_id, w.completed, w.tags)
+          UNION ALL
+          SELECT w.user_id, 1, w.completed::int
+          FROM old_rows o JOIN new_rows w ON w.id = o.id
+          WHERE (o.user_id, o.completed, o.tags) IS DISTINCT FROM
+                (w.user_id, w.completed, w.tags)) d
+    GROUP BY user_id ORDER BY user_id
+    ON CONFLICT (user_id, slot) DO UPDATE
+        SET total = k.total + EXCLUDED.total,
+            completed = k.completed + EXCLUDED.completed;
+    IF NOT FOUND THEN
+        RETURN NULL;
     END IF;
+    INSERT INTO tag_counts AS k (user_id, name, slot, n)
+    SELECT user_id, name, s, sum(n)
+    FROM (SELECT o.user_id, name, -1 AS n
+          FROM old_rows o JOIN new_rows w ON w.id = o.id,
+               unnest(o.tags) AS name
+          WHERE (o.user_id, o.tags) IS DISTINCT FROM (w.user_id, w.tags)
+          UNION ALL
+          SELECT w.user_id, name, 1
+          FROM old_rows o JOIN new_rows w ON w.id = o.id,
+               unnest(w.tags) AS name
+          WHERE (o.user_id, o.tags) IS DISTINCT FROM (w.user_id, w.tags)) d
+    GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2
+    ON CONFLICT (user_id, name, slot) DO UPDATE SET n = k.n + EXCLUDED.n;
+    DELETE FROM tag_counts k WHERE k.slot = s AND k.n = 0
+        AND k.user_id IN (SELECT user_id FROM old_rows);
     RETURN NULL;
 END
 $$;
@@ -163,13 +153,13 @@ INSERT INTO tag_counts (user_id, name, slot, n)
 
 CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION api_tasks_count();
+    FOR EACH STATEMENT EXECUTE FUNCTION api_tasks_count_insert();
 CREATE TRIGGER tasks_count_update AFTER UPDATE ON tasks
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION api_tasks_count();
+    FOR EACH STATEMENT EXECUTE FUNCTION api_tasks_count_update();
 CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION api_tasks_count();
+    FOR EACH STATEMENT EXECUTE FUNCTION api_tasks_count_delete();
 CREATE TRIGGER users_uncount AFTER DELETE ON users
     REFERENCING OLD TABLE AS old_users
     FOR EACH STATEMENT EXECUTE FUNCTION api_users_uncount();
@@ -194,14 +184,15 @@ CREATE FUNCTION api_owner_key(owner text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN left(md5(owner), 8);
 
+-- The key is inserted after the opening quote of every lexeme of the
+-- text form ('...', quotes doubled inside; positions kept, for phrases
+-- like "e-mail"), read back by the type's input (no text parser runs
+-- again). The same for a query's operands.
 CREATE FUNCTION api_owned_search(owner text, v tsvector) RETURNS tsvector
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN array_to_tsvector(ARRAY(SELECT api_owner_key(owner) || l.lexeme
-                                   FROM unnest(v) AS l));
+    RETURN regexp_replace(v::text, '''((?:[^'']|'''')*)''',
+                          '''' || api_owner_key(owner) || '\1''', 'g')::tsvector;
 
--- The key inserted after the opening quote of every operand of the
--- query's text form ('...', quotes doubled inside), read back by the
--- tsquery input (no text parser runs again).
 CREATE FUNCTION api_owned_tsquery(owner text, q tsquery) RETURNS tsquery
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN regexp_replace(q::text, '''((?:[^'']|'''')*)''',
