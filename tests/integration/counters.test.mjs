@@ -103,7 +103,7 @@ async function writer(u, ids, seed, n, racingUser = false) {
       ok(res, [200, 404, 412, 401]);
     } else {
       res = await api(u, `/api/v1/tasks/${id}`, { method: 'DELETE' });
-      ok(res, [204, 404, 401]);
+      ok(res, [204, 404, 412, 401]);
     }
   }
 }
