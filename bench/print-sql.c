@@ -1,6 +1,7 @@
 /*
  * Prints a statement the server runs, as a pgbench script: "list" (the
- * default task list) or "get" (one task). Parameters become pgbench
+ * default task list), "get" (one task) or "post" (a create with
+ * bench/post.lua's body, normalized as the server sends it). Parameters become pgbench
  * variables (:user, :id) or the literals the server would send; filters
  * that are off are NULL, as the server sends them.
  */
@@ -23,7 +24,7 @@ main(int argc, char **argv)
 	int			nargs, i;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: print-sql list|get\n");
+		fprintf(stderr, "usage: print-sql list|get|post\n");
 		return (2);
 	}
 
@@ -40,6 +41,14 @@ main(int argc, char **argv)
 		sql = list;
 		for (i = 0; i < nargs; i++)
 			with[i + 1] = args[i];
+	} else if (!strcmp(argv[1], "post")) {
+		sql = SQL_TASK_POST;
+		with[1] = ":user";
+		with[2] = "'{\"title\": \"bench task\", \"priority\": \"high\", "
+		    "\"tags\": [\"bench\", \"load\"], \"due_at\": "
+		    "\"2026-12-01T10:00:00.000000Z\", \"description\": \"\", "
+		    "\"completed\": false, \"remind_at\": null, "
+		    "\"recurrence\": null}'";
 	} else {
 		sql = SQL_TASK_GET;
 		with[1] = ":user";

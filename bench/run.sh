@@ -151,18 +151,57 @@ cc -std=c99 -D_GNU_SOURCE -Isrc -o "$work/print-sql" bench/print-sql.c \
     src/tasks_sql.c
 "$work/print-sql" list > "$work/list.sql"
 "$work/print-sql" get > "$work/get.sql"
+"$work/print-sql" post > "$work/post.sql"
+
+# CPU per request: user + system time (clock ticks) of the processes that
+# serve a port (the kore parent, its workers and keymgr) and of the
+# PostgreSQL cluster (the postmaster with its reaped children, and the
+# live backends), read from /proc before and after each run.
+hz=$(getconf CLK_TCK)
+pgmaster=$(head -1 "$(realpath "$work/pg")/postmaster.pid")
+kore_ticks() {
+	for k in $(ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' |
+	    cut -d= -f2 | sort -u); do
+		echo "$k"
+		ps -o pid= --ppid "$k"
+	done | sort -u | while read -r k; do
+		cat "/proc/$k/stat" 2>/dev/null
+	done | sed 's/.*) //' | awk '{s += $12 + $13} END {print s + 0}'
+}
+pg_ticks() {
+	{
+		sed 's/.*) //' "/proc/$pgmaster/stat" |
+		    awk '{print $12 + $13 + $14 + $15}'
+		for k in $(ps -o pid= --ppid "$pgmaster"); do
+			sed 's/.*) //' "/proc/$k/stat" 2>/dev/null |
+			    awk '{print $12 + $13}'
+		done
+	} | awk '{s += $1} END {print s + 0}'
+}
+# µs per request from ticks before ($1), after ($2) and requests ($3).
+per_req() {
+	awk -v a="$1" -v b="$2" -v n="$3" -v hz="$hz" \
+	    'BEGIN {if (n > 0) printf "%d", (b - a) * 1e6 / hz / n; else print "-"}'
+}
 
 run() {
 	name=$1
 	shift
+	url=${*: -1}
+	kport=${url#https://127.0.0.1:}
+	kport=${kport%%/*}
+	k0=$(kore_ticks "$kport") g0=$(pg_ticks)
 	out=$(wrk -t2 -c64 -d"${secs}s" --latency "$@" 2>&1)
+	k1=$(kore_ticks "$kport") g1=$(pg_ticks)
+	reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
 	p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
 	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
 	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
 	sock=$(echo "$out" | awk '/Socket errors/ {s = $4 + $6 + $8 + $10; print s}')
-	printf '%-38s %10s %9s %9s %7s %7s\n' "$name" "$rps" "$p50" "$p99" \
-	    "${non2xx:-0}" "${sock:-0}"
+	printf '%-38s %10s %9s %9s %7s %7s %8s %8s\n' "$name" "$rps" "$p50" \
+	    "$p99" "${non2xx:-0}" "${sock:-0}" "$(per_req "$k0" "$k1" "$reqs")" \
+	    "$(per_req "$g0" "$g1" "$reqs")"
 }
 
 # The POST rows add thousands of tasks: drop them, so every list row
@@ -171,7 +210,9 @@ forget_posts() {
 	psql "$dburl" -Xq -c "DELETE FROM tasks WHERE title = 'bench task'; ANALYZE tasks;"
 }
 
-printf '%-38s %10s %9s %9s %7s %7s\n' endpoint req/s p50 p99 non-2xx sockerr
+echo "load: $(uptime)"
+printf '%-38s %10s %9s %9s %7s %7s %8s %8s\n' endpoint req/s p50 p99 non-2xx \
+    sockerr kore-us pg-us
 run "bare Kore handler (baseline)" "https://127.0.0.1:$bport/healthz"
 run "GET /healthz" "https://127.0.0.1:$port/healthz"
 run "GET /readyz (1 query)" "https://127.0.0.1:$port/readyz"
@@ -263,17 +304,26 @@ pgrun() {
 		if [ "$1" = "--" ]; then target=$2; break; fi
 		args+=("$1"); shift
 	done
-	tps=$(pgbench -n -M extended -c 16 -j 2 -T "$secs" -D user=bench-user \
-	    -D id="$id" "${args[@]}" "$target" 2>&1 | awk '/^tps/ {print int($3)}')
-	printf '%-34s %10s\n' "$name" "$tps"
+	g0=$(pg_ticks)
+	out=$(pgbench -n -M extended -c 16 -j 2 -T "$secs" -D user=bench-user \
+	    -D id="$id" "${args[@]}" "$target" 2>&1)
+	g1=$(pg_ticks)
+	tps=$(echo "$out" | awk '/^tps/ {print int($3)}')
+	n=$(echo "$out" | awk '/actually processed/ {print $NF}')
+	lat=$(echo "$out" | awk '/^latency average/ {print $4}')
+	printf '%-34s %10s %8s %9s\n' "$name" "$tps" "$(per_req "$g0" "$g1" "$n")" \
+	    "$lat"
 }
 echo
-printf '%-34s %10s\n' "pgbench (16 clients)" "tps"
+printf '%-34s %10s %8s %9s\n' "pgbench (16 clients)" "tps" "pg-us" "avg ms"
 pgrun "our list statement" -f "$work/list.sql"
 pgrun "reference one-statement list" -f bench/reference-list.sql
 pgrun "our single-task statement" -f "$work/get.sql"
 pgrun "  same, over TCP + TLS" -f "$work/get.sql" -- "$tlsurl"
 pgrun "  same, through PgBouncer" -f "$work/get.sql" -- "$poolurl"
+# POST's statement alone, with the triggers that keep the counters.
+pgrun "our POST statement" -f "$work/post.sql"
+forget_posts
 
 echo "server RSS after the runs (KiB, per process):"
 ps -o rss=,args= -C kore | awk '{print "  " $1 "  " $2 " " $3 " " $4}' | sort -rn | head -8

@@ -151,10 +151,14 @@ export const schemas = {
   },
   TaskList: {
     type: 'object',
-    required: ['items', 'total', 'limit', 'offset', 'next_cursor'],
+    required: ['items', 'total', 'total_exact', 'limit', 'offset', 'next_cursor'],
     properties: {
       items: { type: 'array', items: ref('Task') },
-      total: { type: 'integer', minimum: 0 },
+      total: {
+        type: 'integer', minimum: 0,
+        description: 'Exact for the unfiltered list and for `completed` alone; with other filters exact up to 10,000 matches, else 10,000.',
+      },
+      total_exact: { type: 'boolean', description: 'False when `total` stopped at 10,000.' },
       limit: { type: 'integer', minimum: 1, maximum: 100 },
       offset: { type: 'integer', minimum: 0 },
       next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last.' },

@@ -207,8 +207,8 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
 }
 
 /*
- * The list envelope from the rows: a total on every row (one row with no
- * task when the page is empty), then up to limit + 1 tasks, the extra one
+ * The list envelope from the rows: a total and whether it is exact on
+ * every row (one row with no task when the page is empty), then up to limit + 1 tasks, the extra one
  * telling that a next page exists.
  */
 static int
@@ -218,12 +218,16 @@ tasks_list_answer(struct http_request *req, struct task_call *c)
 	struct task_cols	cols;
 	PGresult		*res;
 	long long		total;
-	int			rows, shown, i;
+	int			rows, shown, i, exact;
 
 	res = db_result(req);
+	exact = PQfnumber(res, "total_exact");
 	if (!task_cols_find(res, &cols) ||
-	    !pg_int(res, 0, PQfnumber(res, "total"), &total))
+	    !pg_int(res, 0, PQfnumber(res, "total"), &total) ||
+	    exact < 0 || PQgetisnull(res, 0, exact) ||
+	    PQgetlength(res, 0, exact) != 1)
 		return (http_error_internal(req, "tasks: unexpected list row"));
+	exact = *PQgetvalue(res, 0, exact) != 0;
 
 	rows = PQntuples(res);
 	if (rows == 1 && PQgetisnull(res, 0, cols.id))
@@ -240,8 +244,9 @@ tasks_list_answer(struct http_request *req, struct task_call *c)
 			return (http_error_internal(req, "tasks: bad row"));
 		}
 	}
-	strbuf_printf(&b, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,"
-	    "\"next_cursor\":", total, c->limit, c->offset);
+	strbuf_printf(&b, "],\"total\":%lld,\"total_exact\":%s,"
+	    "\"limit\":%d,\"offset\":%d,\"next_cursor\":", total,
+	    exact ? "true" : "false", c->limit, c->offset);
 	if (rows > c->limit) {
 		if (!task_cursor(&b, res, c->limit - 1, &cols, c->sort)) {
 			strbuf_free(&b);
@@ -312,6 +317,7 @@ list_args(struct http_request *req, struct task_call *c,
 		if (tags_literal(norm, tags, sizeof(tags))) {
 			c->params[1] = kore_strdup(tags);
 			lq->tags = c->params[1];
+			lq->ntags = (int)json_array_size(norm);
 		}
 		json_decref(norm);
 	}

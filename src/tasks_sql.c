@@ -89,54 +89,108 @@ static int	sql_param(const char **, int *, const char *);
 /*
  * The list statement and its parameters, in order. One row per task of
  * the page (limit + 1, the extra one only says a next page exists), each
- * with the total; one row with no task when the page is empty. The active
- * filters apply to both; the keyset condition to the page only. Returns
- * NULL when out of memory.
+ * with the total and whether it is exact; one row with no task when the
+ * page is empty. The active filters apply to both; the keyset condition
+ * to the page only.
+ *
+ * The total never counts more than TASK_TOTAL_CAP + 1 rows: unfiltered
+ * and completed-only lists read the user's counters (migration 0005), any
+ * other filter counts up to the cap and says when it stopped there.
+ * Returns NULL when out of memory.
  */
 char *
 tasks_list_sql(const struct task_list_query *lq, const char **params,
     int *nparams)
 {
 	struct strbuf	b, f;
-	int		v, i, lim, off;
+	int		v, i, lim, off, user, done, tag;
+	int		counted, filters;
 
 	strbuf_init(&f);
 	*nparams = 0;
+	done = tag = filters = 0;
 
-	sql_add(&f, "t.user_id = $P", sql_param(params, nparams,
-	    lq->user_id), 0);
-	if (lq->completed != NULL)
-		sql_add(&f, " AND t.completed = $P::boolean",
-		    sql_param(params, nparams, lq->completed), 0);
-	if (lq->priority != NULL)
+	user = sql_param(params, nparams, lq->user_id);
+	sql_add(&f, "t.user_id = $P", user, 0);
+	if (lq->completed != NULL) {
+		done = sql_param(params, nparams, lq->completed);
+		sql_add(&f, " AND t.completed = $P::boolean", done, 0);
+	}
+	counted = 1;
+	if (lq->priority != NULL) {
 		sql_add(&f, " AND t.priority = $P::task_priority",
 		    sql_param(params, nparams, lq->priority), 0);
-	if (lq->tags != NULL)
-		sql_add(&f, " AND t.tags @> $P::text[]",
-		    sql_param(params, nparams, lq->tags), 0);
-	if (lq->due_before != NULL)
+		counted = 0;
+		filters++;
+	}
+	if (lq->tags != NULL) {
+		tag = sql_param(params, nparams, lq->tags);
+		sql_add(&f, " AND t.tags @> $P::text[]", tag, 0);
+		counted = 0;
+		filters++;
+	}
+	if (lq->due_before != NULL) {
 		sql_add(&f, " AND t.due_at < $P::timestamptz",
 		    sql_param(params, nparams, lq->due_before), 0);
-	if (lq->due_after != NULL)
+		counted = 0;
+		filters++;
+	}
+	if (lq->due_after != NULL) {
 		sql_add(&f, " AND t.due_at > $P::timestamptz",
 		    sql_param(params, nparams, lq->due_after), 0);
-	if (lq->overdue != NULL && !strcmp(lq->overdue, "true"))
+		counted = 0;
+		filters++;
+	}
+	if (lq->overdue != NULL && !strcmp(lq->overdue, "true")) {
 		sql_add(&f, " AND t.due_at < now() AND NOT t.completed", 0, 0);
-	if (lq->overdue != NULL && !strcmp(lq->overdue, "false"))
+		counted = 0;
+		filters++;
+	}
+	if (lq->overdue != NULL && !strcmp(lq->overdue, "false")) {
 		sql_add(&f, " AND NOT coalesce(t.due_at < now() AND "
 		    "NOT t.completed, false)", 0, 0);
-	if (lq->q != NULL)
-		sql_add(&f, " AND t.search @@ " SQL_PREFIX_TSQUERY("$P::text"),
-		    sql_param(params, nparams, lq->q), 0);
+		counted = 0;
+		filters++;
+	}
+	if (lq->q != NULL) {
+		/* The owner-keyed index of migration 0005. */
+		sql_add(&f, " AND api_owned_search(t.user_id, t.search) @@ "
+		    "api_owned_tsquery($I, " SQL_PREFIX_TSQUERY("$P::text") ")",
+		    sql_param(params, nparams, lq->q), user);
+		counted = 0;
+		filters++;
+	}
 
 	lim = sql_param(params, nparams, lq->limit);
 	off = sql_param(params, nparams, lq->offset);
 
 	strbuf_init(&b);
-	sql_add(&b, "SELECT c.total, " TASK_COLS " FROM (SELECT count(*) AS "
-	    "total FROM tasks t WHERE ", 0, 0);
-	strbuf_str(&b, f.data);
-	sql_add(&b, ") c LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE ",
+	if (counted && done == 0) {
+		sql_add(&b, "SELECT c.total, c.total_exact, " TASK_COLS
+		    " FROM (SELECT coalesce(sum(k.total), 0)::bigint AS total, "
+		    "true AS total_exact FROM task_counts k "
+		    "WHERE k.user_id = $P)", user, 0);
+	} else if (counted) {
+		sql_add(&b, "SELECT c.total, c.total_exact, " TASK_COLS
+		    " FROM (SELECT coalesce(sum(CASE WHEN $V::boolean THEN "
+		    "k.completed ELSE k.total - k.completed END), 0)::bigint "
+		    "AS total, true AS total_exact FROM task_counts k "
+		    "WHERE k.user_id = $I)", done, user);
+	} else if (filters == 1 && tag != 0 && lq->ntags == 1 && done == 0) {
+		/* One tag alone: its count is kept too. */
+		sql_add(&b, "SELECT c.total, c.total_exact, " TASK_COLS
+		    " FROM (SELECT coalesce(sum(k.n), 0)::bigint AS total, "
+		    "true AS total_exact FROM tag_counts k WHERE k.user_id = $I "
+		    "AND k.name = ($V::text[])[1])", tag, user);
+	} else {
+		sql_add(&b, "SELECT least(c.n, " TASK_TOTAL_CAP_SQL ") AS "
+		    "total, c.n <= " TASK_TOTAL_CAP_SQL " AS total_exact, "
+		    TASK_COLS " FROM (SELECT count(*) AS n FROM (SELECT "
+		    "FROM tasks t WHERE ", 0, 0);
+		strbuf_str(&b, f.data);
+		sql_add(&b, " LIMIT " TASK_TOTAL_CAP_SQL " + 1) m)", 0, 0);
+	}
+	sql_add(&b, " c LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE ",
 	    0, 0);
 	strbuf_str(&b, f.data);
 

@@ -16,6 +16,14 @@
 	"t.recurrence, t.tags, t.created_at, t.updated_at, t.version"
 
 /*
+ * One task by id ($2) of its owner ($1). The owner test is not an index
+ * condition (IS TRUE), so the primary key is the only index that fits and
+ * the plan cannot turn to an owner-led index on stale statistics.
+ */
+#define TASK_BY_ID(T)							\
+	T "id = $2 AND (" T "user_id = $1) IS TRUE"
+
+/*
  * A validated, normalized body ($P, jsonb) applied to a row t: absent keys
  * keep t's value (merge patch), JSON null clears. POST and PUT send every
  * field, so the same expressions serve all three.
@@ -102,10 +110,10 @@
 	"SELECT CASE WHEN p.request_hash = $4 THEN 'replayed' "		\
 	"ELSE 'conflict' END, " TASK_COLS " "				\
 	"FROM prior p LEFT JOIN tasks t ON t.id = p.task_id "		\
-	"AND t.user_id = $1"
+	"AND (t.user_id = $1) IS TRUE"
 
 #define SQL_TASK_GET							\
-	"SELECT " TASK_COLS " FROM tasks t WHERE t.id = $2 AND t.user_id = $1"
+	"SELECT " TASK_COLS " FROM tasks t WHERE " TASK_BY_ID("t.")
 
 /*
  * PUT and PATCH: $3 the normalized body, $4 the If-Match version (NULL:
@@ -116,7 +124,7 @@
 	"WITH cur AS (SELECT t.version, "				\
 	"(" NEW_RECURRENCE("$3::jsonb") ") IS NULL OR "			\
 	"(" NEW_DUE("$3::jsonb") ") IS NOT NULL AS valid "		\
-	"FROM tasks t WHERE t.id = $2 AND t.user_id = $1), "		\
+	"FROM tasks t WHERE " TASK_BY_ID("t.") "), "		\
 	"upd AS (UPDATE tasks t SET "					\
 	"title = " NEW_TITLE("$3::jsonb") ", "				\
 	"description = " NEW_DESCRIPTION("$3::jsonb") ", "		\
@@ -134,15 +142,15 @@
 	"ELSE t.recurrence_day END, "					\
 	"tags = " NEW_TAGS("$3::jsonb") ", "				\
 	"version = t.version + 1, updated_at = now() "			\
-	"FROM cur WHERE t.id = $2 AND t.user_id = $1 AND cur.valid "	\
+	"FROM cur WHERE " TASK_BY_ID("t.") " AND cur.valid "		\
 	"AND ($4::int IS NULL OR t.version = $4::int) RETURNING t.*) "	\
 	"SELECT cur.version AS current, cur.valid, " TASK_COLS " "	\
 	"FROM cur LEFT JOIN upd t ON true"
 
 #define SQL_TASK_DELETE							\
 	"WITH cur AS (SELECT version FROM tasks "			\
-	"WHERE id = $2 AND user_id = $1), "				\
-	"del AS (DELETE FROM tasks WHERE id = $2 AND user_id = $1 "	\
+	"WHERE " TASK_BY_ID("") "), "					\
+	"del AS (DELETE FROM tasks WHERE " TASK_BY_ID("") " "		\
 	"AND ($3::int IS NULL OR version = $3::int) RETURNING 1) "	\
 	"SELECT (SELECT version FROM cur) AS current, "			\
 	"(SELECT count(*) FROM del) AS deleted"
@@ -154,10 +162,10 @@
  * does not make a second one.
  */
 #define SQL_TASK_COMPLETE						\
-	"WITH cur AS (SELECT * FROM tasks WHERE id = $2 AND user_id = $1 " \
+	"WITH cur AS (SELECT * FROM tasks WHERE " TASK_BY_ID("") " "	\
 	"AND ($3::int IS NULL OR version = $3::int) FOR UPDATE), "	\
 	"known AS (SELECT version FROM tasks "				\
-	"WHERE id = $2 AND user_id = $1), "				\
+	"WHERE " TASK_BY_ID("") "), "					\
 	"spawn AS (SELECT gen_random_uuid() AS id, "			\
 	"api_next_due(c.due_at, c.recurrence, c.recurrence_day) AS due "	\
 	"FROM cur c WHERE NOT c.completed AND c.recurrence IS NOT NULL "	\
@@ -176,12 +184,13 @@
 	"SELECT known.version AS current, (SELECT id FROM nxt) AS next_id, " \
 	TASK_COLS " FROM known LEFT JOIN upd t ON true"
 
+/* The tag counts kept by migration 0005's triggers, summed over slots. */
 #define SQL_TAGS							\
 	"SELECT json_build_object('items', coalesce(json_agg("		\
 	"json_build_object('name', s.name, 'task_count', s.n) "		\
 	"ORDER BY s.name), '[]'::json))::text AS body FROM "		\
-	"(SELECT unnest(tags) AS name, count(*) AS n FROM tasks "	\
-	"WHERE user_id = $1 GROUP BY 1) s"
+	"(SELECT k.name, sum(k.n)::bigint AS n FROM tag_counts k "	\
+	"WHERE k.user_id = $1 GROUP BY k.name HAVING sum(k.n) > 0) s"
 
 /*
  * A sort key of the list: its ORDER BY, the keyset condition after a
@@ -206,6 +215,7 @@ struct task_list_query {
 	const char		*completed;
 	const char		*priority;
 	const char		*tags;		/* text[] literal */
+	int			ntags;		/* names in tags */
 	const char		*due_before;
 	const char		*due_after;
 	const char		*overdue;	/* "true" or "false" */
@@ -218,6 +228,10 @@ struct task_list_query {
 };
 
 #define TASK_LIST_PARAMS_MAX	12
+
+/* A filtered list counts at most this many matches for its total. */
+#define TASK_TOTAL_CAP		10000
+#define TASK_TOTAL_CAP_SQL	"10000"
 
 const struct task_sort	*tasks_sort_find(const char *);
 char			*tasks_list_sql(const struct task_list_query *,

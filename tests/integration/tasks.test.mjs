@@ -898,7 +898,7 @@ describe('compatibility routes /api/{user_id}/tasks', () => {
 
     const l = await api(u, base);
     assert.equal(l.status, 200);
-    assert.deepEqual(l.json, { items: [c.json], total: 1, limit: 20, offset: 0, next_cursor: null });
+    assert.deepEqual(l.json, { items: [c.json], total: 1, total_exact: true, limit: 20, offset: 0, next_cursor: null });
     const v1 = await api(u, '/api/v1/tasks');
     assert.deepEqual(l.json, v1.json);
     const lq = await api(u, `${base}?limit=0`);
@@ -972,7 +972,7 @@ describe('compatibility routes /api/{user_id}/tasks', () => {
     assert.equal(own.status, 404);
     assert.deepEqual(own.json, { detail: 'Task not found' });
     const ownList = await api(bob, `/api/${bob.sub}/tasks`);
-    assert.deepEqual(ownList.json, { items: [], total: 0, limit: 20, offset: 0, next_cursor: null });
+    assert.deepEqual(ownList.json, { items: [], total: 0, total_exact: true, limit: 20, offset: 0, next_cursor: null });
   });
 
   test('without a token the compatibility routes are 401', async () => {

@@ -38,7 +38,7 @@ async function create(u, body) {
 async function list(u, qs = '') {
   const r = await api(u, `/api/v1/tasks${qs ? `?${qs}` : ''}`);
   assert.equal(r.status, 200, `${qs}: ${r.text}`);
-  assert.deepEqual(Object.keys(r.json).sort(), ['items', 'limit', 'next_cursor', 'offset', 'total']);
+  assert.deepEqual(Object.keys(r.json).sort(), ['items', 'limit', 'next_cursor', 'offset', 'total', 'total_exact']);
   return r.json;
 }
 // A 422 for exactly one query parameter.
@@ -165,7 +165,7 @@ describe('a list of 25 tasks', () => {
     assert.deepEqual(ids(tail), order.slice(23));
     assert.equal(tail.next_cursor, null);
     const far = await list(u, 'offset=10000');
-    assert.deepEqual(far, { items: [], total: 25, limit: 20, offset: 10000, next_cursor: null });
+    assert.deepEqual(far, { items: [], total: 25, total_exact: true, limit: 20, offset: 10000, next_cursor: null });
     for (const bad of ['10001', '-1', 'x']) await assertQuery422(u, `offset=${bad}`, 'offset');
   });
 
@@ -255,11 +255,11 @@ describe('a list of 25 tasks', () => {
 
 test('the envelope of a small list holds exactly the created tasks, newest first', async () => {
   const u = newUser('envelope');
-  assert.deepEqual(await list(u), { items: [], total: 0, limit: 20, offset: 0, next_cursor: null });
+  assert.deepEqual(await list(u), { items: [], total: 0, total_exact: true, limit: 20, offset: 0, next_cursor: null });
   const a = await create(u, { title: 'first', tags: ['x', 'y'], due_at: '2027-01-01T00:00:00Z' });
   const b = await create(u, { title: 'second', priority: 'urgent' });
   const c = await create(u, { title: 'third', description: 'd', completed: true });
-  assert.deepEqual(await list(u), { items: [c, b, a], total: 3, limit: 20, offset: 0, next_cursor: null });
+  assert.deepEqual(await list(u), { items: [c, b, a], total: 3, total_exact: true, limit: 20, offset: 0, next_cursor: null });
 });
 
 test('equal timestamps are ordered by id and walked exactly once', async () => {
