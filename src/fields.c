@@ -52,8 +52,6 @@ static const char	*dt_from_float(double, struct lax_time *);
 static const char	*dt_from_number(double, struct lax_time *);
 static void		 dt_date_error(const char *, struct lax_error *);
 static int		 dt_digits(const char *, int, int *);
-static int		 dt_days_in_month(int, int);
-static int64_t		 dt_days_from_civil(int, int, int);
 static void		 str_copy(char *, const char *, size_t);
 
 /*
@@ -405,7 +403,7 @@ dt_date(const char *s, size_t len, int *year, int *mon, int *day)
 		return ("invalid character in day");
 	if (*mon < 1 || *mon > 12)
 		return ("month value is outside expected range of 1-12");
-	if (*day < 1 || *day > dt_days_in_month(*year, *mon))
+	if (*day < 1 || *day > rfc3339_days_in_month(*year, *mon))
 		return ("day value is outside expected range");
 	return (NULL);
 }
@@ -507,7 +505,7 @@ dt_rfc3339(const char *s, struct lax_time *t)
 		return ("unexpected extra characters at the end of the input");
 
 	t->year = year;
-	t->secs = dt_days_from_civil(year, mon, day) * 86400 + hour * 3600 +
+	t->secs = rfc3339_days_from_civil(year, mon, day) * 86400 + hour * 3600 +
 	    min * 60 + sec - off;
 	t->usec = usec;
 	return (NULL);
@@ -714,33 +712,6 @@ dt_digits(const char *s, int n, int *out)
 	}
 	*out = v;
 	return (1);
-}
-
-static int
-dt_days_in_month(int year, int mon)
-{
-	static const int	days[] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (mon == 2 && (year % 4 == 0 && (year % 100 != 0 ||
-	    year % 400 == 0)))
-		return (29);
-	return (days[mon - 1]);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-dt_days_from_civil(int y, int m, int d)
-{
-	int64_t		era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
 }
 
 /* A copy that always ends in NUL (no Kore here: unit-tested alone). */

@@ -14,8 +14,6 @@
 #include "rfc3339.h"
 
 static int	digits(const char *, int, int *);
-static int	days_in_month(int, int);
-static int64_t	days_from_civil(int, int, int);
 
 /* Returns 1 and the instant (epoch seconds, microseconds) when valid. */
 int
@@ -35,7 +33,7 @@ rfc3339_parse(const char *s, int64_t *secs, int *usec)
 		return (0);
 
 	if (year < 1 || mon < 1 || mon > 12 || day < 1 ||
-	    day > days_in_month(year, mon) || hour > 23 || min > 59 ||
+	    day > rfc3339_days_in_month(year, mon) || hour > 23 || min > 59 ||
 	    sec > 59)
 		return (0);
 
@@ -63,7 +61,7 @@ rfc3339_parse(const char *s, int64_t *secs, int *usec)
 		return (0);
 	}
 
-	*secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 +
+	*secs = rfc3339_days_from_civil(year, mon, day) * 86400 + hour * 3600 +
 	    min * 60 + sec - sign * (oh * 3600 + om * 60);
 	*usec = frac;
 
@@ -105,8 +103,9 @@ digits(const char *s, int n, int *out)
 	return (1);
 }
 
-static int
-days_in_month(int y, int m)
+/* Days in a month of the proleptic Gregorian calendar. */
+int
+rfc3339_days_in_month(int y, int m)
 {
 	static const int	days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
 				    31, 30, 31 };
@@ -117,8 +116,8 @@ days_in_month(int y, int m)
 }
 
 /* Howard Hinnant's days_from_civil: days since 1970-01-01. */
-static int64_t
-days_from_civil(int y, int m, int d)
+int64_t
+rfc3339_days_from_civil(int y, int m, int d)
 {
 	int64_t		era, yoe, doy, doe;
 

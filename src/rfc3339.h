@@ -15,5 +15,7 @@
 
 int	rfc3339_parse(const char *, int64_t *, int *);
 void	rfc3339_format(int64_t, int, char *, size_t);
+int	rfc3339_days_in_month(int, int);
+int64_t	rfc3339_days_from_civil(int, int, int);
 
 #endif

@@ -30,6 +30,7 @@ static int	setting_origins(settings_getenv, struct settings *,
 		    char *, size_t);
 static int	setting_proxies(settings_getenv, struct settings *,
 		    char *, size_t);
+static int	setting_list_next(const char **, const char **, size_t *);
 static int	setting_database(settings_getenv, const char *, const char *,
 		    char **, char *, size_t);
 static int	setting_conninfo_add(char **, size_t *, size_t *,
@@ -435,26 +436,44 @@ setting_one_of(const char *v, const char * const *allowed)
 	return (0);
 }
 
+/*
+ * The next item of a comma-separated list, spaces around it trimmed and
+ * empty items skipped: 1 with *item and *len, 0 at the end of the list.
+ */
+static int
+setting_list_next(const char **next, const char **item, size_t *len)
+{
+	const char	*p, *end;
+
+	for (p = *next; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		end = strchrnul(p, ',');
+		*len = end - p;
+		while (*len > 0 && p[*len - 1] == ' ')
+			(*len)--;
+		if (*len > 0) {
+			*item = p;
+			*next = (*end == ',') ? end + 1 : end;
+			return (1);
+		}
+	}
+	*next = p;
+	return (0);
+}
+
 static int
 setting_origins(settings_getenv get, struct settings *s, char *err,
     size_t errlen)
 {
-	const char	*v, *p, *end;
+	const char	*v, *p, *next;
 	size_t		len;
 	char		*origin;
 
 	if ((v = get("CORS_ORIGINS")) == NULL || *v == '\0')
 		return (1);
 
-	for (p = v; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = strchrnul(p, ',');
-		len = end - p;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0)
-			continue;
+	for (next = v; setting_list_next(&next, &p, &len);) {
 
 		if (s->cors_origins_count == SETTINGS_ORIGINS_MAX) {
 			snprintf(err, errlen, "CORS_ORIGINS: at most %d "
@@ -487,21 +506,13 @@ static int
 setting_proxies(settings_getenv get, struct settings *s, char *err,
     size_t errlen)
 {
-	const char	*v, *p, *end;
+	const char	*v, *p, *next;
 	size_t		len;
 
 	if ((v = get("TRUSTED_PROXIES")) == NULL || *v == '\0')
 		return (1);
 
-	for (p = v; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		end = strchrnul(p, ',');
-		len = end - p;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0)
-			continue;
+	for (next = v; setting_list_next(&next, &p, &len);) {
 		if (s->trusted_proxies_count == SETTINGS_PROXIES_MAX) {
 			snprintf(err, errlen, "TRUSTED_PROXIES: at most %d "
 			    "networks", SETTINGS_PROXIES_MAX);
