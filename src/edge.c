@@ -297,7 +297,6 @@ edge_record(struct http_request *req, u_int64_t us)
 	    edge_method_index(req->method), req->status, us);
 }
 
-/* GET /metrics, with METRICS_TOKEN as a bearer token when it is set. */
 /*
  * Compares digests, not the strings: the time taken tells nothing about
  * the token, its length included.
@@ -312,6 +311,7 @@ edge_token_equal(const char *given, const char *token)
 	return (CRYPTO_memcmp(a, b, sizeof(a)) == 0);
 }
 
+/* GET /metrics, with METRICS_TOKEN as a bearer token when it is set. */
 int
 page_metrics(struct http_request *req)
 {
