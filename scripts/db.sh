@@ -33,7 +33,7 @@ start)
 		exit 0
 	fi
 	as_owner "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-	    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" \
+	    -o "-p $port -k $dir -c listen_addresses='127.0.0.1,::1' -c max_connections=200 -c fsync=${PG_FSYNC:-on}" \
 	    start >/dev/null
 	if ! as_owner "$bindir/psql" -h "$dir" -p "$port" -U postgres -Atqc \
 	    "SELECT 1 FROM pg_database WHERE datname = 'app'" postgres |
