@@ -10,7 +10,7 @@ util-linux procps"
 
 # Extra tools for `make test` and `make bench`.
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS python3 g++ wrk chromium git pgbouncer"
+	PKGS="$PKGS python3 g++ wrk chromium git pgbouncer iproute2"
 fi
 
 # Node.js builds the OpenAPI document and installs Swagger UI; the tests
