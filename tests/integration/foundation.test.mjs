@@ -116,7 +116,7 @@ test('a flood of /readyz probes is a few queries a second, not one a probe', asy
     await sleep(1500);
     const queries = commits() - before;
     assert.ok(n >= 100, `${n} probes`);
-    assert.ok(queries <= 15, `${queries} transactions for ${n} probes in 2 s`);
+    assert.ok(queries <= 30 && queries * 10 <= n, `${queries} transactions for ${n} probes in 2 s`);
   } finally {
     await s.stop();
   }
