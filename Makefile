@@ -29,8 +29,8 @@ ASSET_SRCS	:= $(foreach f,$(notdir $(ASSETS)),$(ASSET_DIR)/$(subst -,_,$(subst .
 APP		:= $(notdir $(CURDIR))
 KODEV_CONF	:= $(BUILD)/kodev/kore.conf
 
-SRCS		:= $(wildcard src/*.c)
-HDRS		:= $(wildcard src/*.h)
+SRCS		:= $(wildcard src/*/*.c)
+HDRS		:= $(wildcard src/*/*.h)
 OBJS		:= $(SRCS:src/%.c=$(BUILD)/obj/%.o) \
 		   $(ASSET_SRCS:$(ASSET_DIR)/%.c=$(BUILD)/obj/assets/%.o)
 OBJS_ASAN	:= $(SRCS:src/%.c=$(BUILD)/obj-asan/%.o) \
@@ -58,18 +58,22 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
 			   digest_cache fields cursor netaddr ratelimit
-UNIT_SRCS_settings	:= src/settings.c src/netaddr.c
-UNIT_SRCS_netaddr	:= src/netaddr.c
-UNIT_SRCS_ratelimit	:= src/ratelimit.c
-UNIT_SRCS_migrate	:= src/migrate.c src/digest_cache.c
-UNIT_SRCS_request_log	:= src/request_log.c
-UNIT_SRCS_validation	:= src/validation.c
-UNIT_SRCS_db_errors	:= src/db_errors.c
-UNIT_SRCS_jwt		:= src/jwt.c src/jwks.c
-UNIT_SRCS_digest_cache	:= src/digest_cache.c
-UNIT_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
-UNIT_SRCS_cursor	:= src/cursor.c src/rfc3339.c src/fields.c \
-			   src/validation.c src/jwt.c src/jwks.c
+UNIT_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
+UNIT_SRCS_netaddr	:= src/core/netaddr.c
+UNIT_SRCS_ratelimit	:= src/core/ratelimit.c
+UNIT_SRCS_migrate	:= src/core/migrate.c src/core/digest_cache.c \
+			   src/core/hash.c
+UNIT_SRCS_request_log	:= src/core/request_log.c
+UNIT_SRCS_validation	:= src/core/validation.c
+UNIT_SRCS_db_errors	:= src/core/db_errors.c
+UNIT_SRCS_jwt		:= src/auth/jwt.c src/auth/jwks.c src/core/b64url.c \
+			   src/core/strbuf.c
+UNIT_SRCS_digest_cache	:= src/core/digest_cache.c
+UNIT_SRCS_fields	:= src/core/fields.c src/core/validation.c \
+			   src/core/rfc3339.c
+UNIT_SRCS_cursor	:= src/api/cursor.c src/core/rfc3339.c \
+			   src/core/fields.c src/core/validation.c \
+			   src/core/b64url.c src/core/strbuf.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 # Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz
@@ -77,20 +81,28 @@ UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 # of fuzz/corpus/NAME/ through the same code under the test sanitizers.
 FUZZ_TARGETS		:= rfc3339 cursor fields jwt jwks task_json \
 			   request_log settings
-FUZZ_SRCS_rfc3339	:= src/rfc3339.c src/fields.c src/validation.c
-FUZZ_SRCS_cursor	:= src/cursor.c src/jwt.c src/jwks.c src/rfc3339.c \
-			   src/fields.c src/validation.c src/tasks_sql.c \
-			   src/strbuf.c
-FUZZ_SRCS_fields	:= src/fields.c src/validation.c src/rfc3339.c
-FUZZ_SRCS_jwt		:= src/jwt.c src/jwks.c
-FUZZ_SRCS_jwks		:= src/jwt.c src/jwks.c
-FUZZ_SRCS_task_json	:= src/task_json.c src/strbuf.c src/tasks_sql.c \
-			   src/cursor.c src/jwt.c src/jwks.c src/rfc3339.c \
-			   src/fields.c src/validation.c
-FUZZ_SRCS_request_log	:= src/request_log.c src/cursor.c src/jwt.c \
-			   src/jwks.c src/rfc3339.c src/fields.c \
-			   src/validation.c
-FUZZ_SRCS_settings	:= src/settings.c src/netaddr.c
+FUZZ_SRCS_rfc3339	:= src/core/rfc3339.c src/core/fields.c \
+			   src/core/validation.c
+FUZZ_SRCS_cursor	:= src/api/cursor.c src/core/rfc3339.c \
+			   src/core/fields.c src/core/validation.c \
+			   src/api/tasks_sql.c src/core/strbuf.c \
+			   src/core/b64url.c
+FUZZ_SRCS_fields	:= src/core/fields.c src/core/validation.c \
+			   src/core/rfc3339.c
+FUZZ_SRCS_jwt		:= src/auth/jwt.c src/auth/jwks.c src/core/b64url.c \
+			   src/core/strbuf.c
+FUZZ_SRCS_jwks		:= src/auth/jwt.c src/auth/jwks.c src/core/b64url.c \
+			   src/core/strbuf.c
+FUZZ_SRCS_task_json	:= src/api/task_json.c src/core/strbuf.c \
+			   src/api/tasks_sql.c src/api/cursor.c \
+			   src/core/rfc3339.c src/core/fields.c \
+			   src/core/validation.c src/core/b64url.c \
+			   src/db/db_rows.c src/core/etag.c
+FUZZ_SRCS_request_log	:= src/core/request_log.c src/api/cursor.c \
+			   src/core/rfc3339.c src/core/fields.c \
+			   src/core/validation.c src/core/b64url.c \
+			   src/core/strbuf.c
+FUZZ_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
 FUZZ_EXTRA_jwt		:= fuzz/keys.c
 FUZZ_EXTRA_jwks		:= fuzz/keys.c
 FUZZ_HDRS		:= $(wildcard fuzz/*.h)
@@ -108,7 +120,7 @@ FUZZ_OBJS_ASAN		= $(FUZZ_SRCS_$*:src/%.c=$(BUILD)/obj-asan/%.o)
 FUZZ_BINS		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_REPLAY		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%)
 
-.PHONY: dev-secret all run test unit integration deps deps-test kore module \
+.PHONY: dev-secret all run test layers unit integration deps deps-test kore module \
 	docs cert db db-stop bench clean distclean dev kodev-conf fuzz \
 	fuzz-replay fuzz-minimize deps-fuzz
 
@@ -151,7 +163,7 @@ $(BUILD)/obj-asan/%.o: src/%.c $(HDRS)
 $(ASSET_H) $(ASSET_SRCS) &: $(ASSETS) build.conf scripts/assets.sh
 	@scripts/assets.sh $(ASSET_DIR) build.conf $(ASSETS)
 
-$(BUILD)/obj/docs.o $(BUILD)/obj-asan/docs.o: $(ASSET_H)
+$(BUILD)/obj/api/ops_docs.o $(BUILD)/obj-asan/api/ops_docs.o: $(ASSET_H)
 
 $(BUILD)/obj/assets/%.o: $(ASSET_DIR)/%.c $(ASSET_H)
 	@mkdir -p $(@D)
@@ -238,8 +250,13 @@ $(KODEV_CONF): kore.conf
 	    sed '/^load[[:space:]]/d' kore.conf; } > $@.tmp && mv $@.tmp $@
 
 test: deps-test $(KORE) $(KORE_ASAN) $(MODULE_ASAN) $(DOCS)
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+
+# The include rules of src/'s layers (README.md, "Layout").
+layers:
+	@node scripts/check-layers.mjs
 
 unit: $(UNIT_BINS) $(FUZZ_REPLAY)
 	@set -e; for t in $(UNIT_BINS); do \

@@ -21,11 +21,11 @@
 
 #include <jansson.h>
 
-#include "cursor.h"
-#include "fields.h"
+#include "api/cursor.h"
+#include "core/fields.h"
 #include "fuzz.h"
-#include "rfc3339.h"
-#include "tasks_sql.h"
+#include "core/rfc3339.h"
+#include "api/tasks_sql.h"
 
 #define UNIX_0001	(-62135596800LL)
 #define UNIX_9999	253402300799LL

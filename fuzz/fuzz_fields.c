@@ -22,12 +22,12 @@
 
 #include <jansson.h>
 
-#include "fields.h"
+#include "core/fields.h"
 #include "fuzz.h"
-#include "rfc3339.h"
-#include "task_fields.h"
-#include "user_fields.h"
-#include "validation.h"
+#include "core/rfc3339.h"
+#include "api/task_fields.h"
+#include "api/user_fields.h"
+#include "core/validation.h"
 
 #define UNIX_0001	(-62135596800LL)
 #define UNIX_9999	253402300799LL

@@ -17,8 +17,8 @@
 #include <openssl/evp.h>
 
 #include "fuzz.h"
-#include "jwks.h"
-#include "jwt.h"
+#include "auth/jwks.h"
+#include "auth/jwt.h"
 #include "keys.h"
 
 static void	check_set(const uint8_t *, size_t, const struct jwks *);

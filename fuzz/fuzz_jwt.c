@@ -25,8 +25,9 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "jwks.h"
-#include "jwt.h"
+#include "core/b64url.h"
+#include "auth/jwks.h"
+#include "auth/jwt.h"
 #include "keys.h"
 
 #define NOW		1700000000LL
@@ -150,7 +151,7 @@ check_ok(const char *tok, size_t len, const struct jwt_config *cfg,
 	if (d2 == NULL)
 		fuzz_fail("a token without two dots verified");
 
-	if (!jwt_b64url_decode(tok, (size_t)(d1 - tok), buf, sizeof(buf), &n) ||
+	if (!b64url_decode(tok, (size_t)(d1 - tok), buf, sizeof(buf), &n) ||
 	    (hdr = json_loadb((const char *)buf, n, 0, NULL)) == NULL)
 		fuzz_fail("a verified token's header does not parse");
 	alg = json_string_value(json_object_get(hdr, "alg"));
@@ -170,7 +171,7 @@ check_ok(const char *tok, size_t len, const struct jwt_config *cfg,
 		fuzz_fail("jwt_peek_kid does not find kid \"%s\"", c->kid);
 	json_decref(hdr);
 
-	if (!jwt_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), buf,
+	if (!b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), buf,
 	    sizeof(buf), &n) ||
 	    (pl = json_loadb((const char *)buf, n, 0, NULL)) == NULL)
 		fuzz_fail("a verified token's payload does not parse");

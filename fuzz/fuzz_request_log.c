@@ -20,9 +20,9 @@
 
 #include <jansson.h>
 
-#include "cursor.h"
+#include "api/cursor.h"
 #include "fuzz.h"
-#include "request_log.h"
+#include "core/request_log.h"
 
 #define NPARTS	6
 

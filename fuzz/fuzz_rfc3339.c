@@ -19,9 +19,9 @@
 
 #include <jansson.h>
 
-#include "fields.h"
+#include "core/fields.h"
 #include "fuzz.h"
-#include "rfc3339.h"
+#include "core/rfc3339.h"
 
 #define UNIX_0001	(-62135596800LL)	/* 0001-01-01T00:00:00Z */
 #define UNIX_9999	253402300799LL		/* 9999-12-31T23:59:59Z */

@@ -29,7 +29,7 @@
 #include <libpq-fe.h>
 
 #include "fuzz.h"
-#include "settings.h"
+#include "core/settings.h"
 
 #define ENV_MAX		512
 #define GOOD_DB_URL	"postgresql://app:pw@localhost:5432/app"

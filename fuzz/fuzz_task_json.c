@@ -25,13 +25,14 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "cursor.h"
+#include "api/cursor.h"
 #include "fuzz.h"
-#include "jwt.h"
-#include "rfc3339.h"
-#include "strbuf.h"
-#include "task_json.h"
-#include "tasks_sql.h"
+#include "db/db_rows.h"
+#include "core/etag.h"
+#include "core/rfc3339.h"
+#include "core/strbuf.h"
+#include "api/task_json.h"
+#include "api/tasks_sql.h"
 
 /* Microseconds since 2000-01-01 of 0001-01-01 and of 9999-12-31 23:59:59.999999. */
 #define PG_USEC_0001	(-63082281600000000LL)

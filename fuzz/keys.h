@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "jwks.h"
+#include "auth/jwks.h"
 
 #define FUZZ_HS_SECRET	"0123456789abcdef0123456789abcdef-fuzz-only"
 

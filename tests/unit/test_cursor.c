@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "cursor.h"
-#include "rfc3339.h"
+#include "api/cursor.h"
+#include "core/rfc3339.h"
 
 #define UUID	"0b9f4c1e-6f0a-4c8e-9a55-1d2f3e4a5b6c"
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "db_errors.h"
+#include "core/db_errors.h"
 
 static void
 test_conn_bad_is_unavailable_whatever_the_sqlstate(void **state)

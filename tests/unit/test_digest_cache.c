@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "digest_cache.h"
+#include "core/digest_cache.h"
 
 struct value {
 	char	text[40];

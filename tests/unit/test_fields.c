@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fields.h"
-#include "validation.h"
+#include "core/fields.h"
+#include "core/validation.h"
 
 static const char * const priorities[] = { "low", "medium", "high", NULL };
 

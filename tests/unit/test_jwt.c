@@ -32,8 +32,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "jwks.h"
-#include "jwt.h"
+#include "auth/jwks.h"
+#include "auth/jwt.h"
 
 #define NOW		1700000000LL
 #define ISS		"http://localhost:3000"

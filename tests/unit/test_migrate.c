@@ -23,8 +23,9 @@
 
 #include <cmocka.h>
 
-#include "digest_cache.h"
-#include "migrate.h"
+#include "core/digest_cache.h"
+#include "core/hash.h"
+#include "core/migrate.h"
 
 #define SHA256_ABC	"ba7816bf8f01cfea414140de5dae2223" \
 			"b00361a396177a9cb410ff61f20015ad"

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "netaddr.h"
+#include "core/netaddr.h"
 
 static struct netaddr	addr(const char *);
 static const char	*client(const char *, const char *,

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "core/ratelimit.h"
 
 static struct rl_table	*table(void);
 static int		 take(struct rl_table *, const char *, long, int64_t);

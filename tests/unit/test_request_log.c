@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "request_log.h"
+#include "core/request_log.h"
 
 /* 2025-11-26T10:57:25.123Z */
 #define NOW_MS		1764154645123LL

@@ -25,7 +25,7 @@
 
 #include <libpq-fe.h>
 
-#include "settings.h"
+#include "core/settings.h"
 
 #define GOOD_DB_URL	"postgresql://app:pw@localhost:5432/app"
 #define GOOD_SECRET	"0123456789abcdef0123456789abcdef"

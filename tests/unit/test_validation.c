@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "validation.h"
+#include "core/validation.h"
 
 static json_t	*body_json(const struct validation_errors *);
 static json_t	*detail_at(json_t *, size_t);

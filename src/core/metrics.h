@@ -1,0 +1,48 @@
+/*
+ * Counters shared by all workers (memory mapped before they fork), summed
+ * by construction, rendered in Prometheus text format. Labels come from
+ * fixed lists (route templates, methods, statuses), never from requests.
+ */
+#ifndef __H_METRICS_H
+#define __H_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/strbuf.h"
+
+#define MET_ROUTES	64
+#define MET_METHODS	8
+#define MET_STATUSES	20
+#define MET_BUCKETS	12
+#define MET_REASONS	16
+#define MET_WORKERS	64
+
+struct metrics {
+	uint64_t	requests[MET_ROUTES][MET_METHODS][MET_STATUSES];
+	uint64_t	latency[MET_ROUTES][MET_BUCKETS];
+	uint64_t	latency_sum_us[MET_ROUTES];
+	uint64_t	latency_count[MET_ROUTES];
+	uint64_t	auth_failures[MET_REASONS];
+	uint64_t	rate_limited;
+	int64_t		db_in_use[MET_WORKERS];
+	int64_t		db_queued[MET_WORKERS];
+};
+
+/* What renders a metrics page: names for the fixed indexes. */
+struct metrics_names {
+	const char	*routes[MET_ROUTES];
+	size_t		nroutes;
+	const char	*reasons[MET_REASONS];
+	size_t		nreasons;
+};
+
+extern const char	*metrics_methods[MET_METHODS];
+
+int	metrics_status_index(int);
+void	metrics_request(struct metrics *, size_t, size_t, int, uint64_t);
+void	metrics_add(uint64_t *, uint64_t);
+void	metrics_render(const struct metrics *, const struct metrics_names *,
+	    struct strbuf *);
+
+#endif

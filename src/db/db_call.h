@@ -1,0 +1,37 @@
+/*
+ * One statement at a time on Kore's async pgsql, with no HTTP request in
+ * sight: whoever drives a db_call binds its kore_pgsql the first time
+ * (bind: kore_pgsql_bind_request for a handler, http/http_db.h;
+ * kore_pgsql_bind_callback for background work) and calls db_call_run()
+ * again each time Kore wakes it, until it is not DB_PENDING.
+ */
+#ifndef __H_DB_CALL_H
+#define __H_DB_CALL_H
+
+#include <kore/kore.h>
+#include <kore/pgsql.h>
+
+#include "core/db_errors.h"
+
+#define DB_NAME		"db"
+#define DB_PARAMS_MAX	32
+
+struct db_call {
+	struct kore_pgsql	sql;
+	PGresult		*result;
+	int			state;
+	int			bound;
+	int			in_use;
+	enum db_status		failure;
+	/* Why it failed, for the log: never for a client. */
+	char			cause[256];
+};
+
+typedef void	(*db_bind_fn)(struct kore_pgsql *, void *);
+
+int	db_call_run(struct db_call *, const char *, int, const char **, int,
+	    db_bind_fn, void *);
+void	db_call_release(struct db_call *);
+void	db_call_cleanup(struct db_call *);
+
+#endif
