@@ -90,7 +90,8 @@ const commonResponses = {
   ServiceUnavailable: { description: 'The database is unreachable.', content: errorJson('HTTPError', 'Database unavailable') },
 };
 
-// Probes and metrics are never rate limited (src/edge.c).
+// Probes and metrics are never rate limited (their handlers in src/api/
+// take no http_limit_*() budget).
 const unlimited = new Set(['/healthz', '/readyz', '/metrics']);
 const BODY_METHODS = new Set(['post', 'put', 'patch']);
 // The order Swagger UI lists a path's operations in.
@@ -231,7 +232,7 @@ export function buildDocument(confText) {
     info: api.info,
     tags: api.tags,
     // Every kore.conf route this was built from: the server refuses to
-    // start with a kore.conf that routes otherwise (src/startup.c).
+    // start with a kore.conf that routes otherwise (src/app/startup.c).
     'x-kore-routes': conf.routes.map((r) => r.route),
     paths,
     components: {

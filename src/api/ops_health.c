@@ -94,7 +94,7 @@ page_readyz(struct http_request *req)
 	case DB_OK:
 		break;
 	default:
-		/* db.c keeps Kore's reason as the request's error. */
+		/* http_db.c keeps Kore's reason as the request's error. */
 		if (strstr(ctx->error, "no available connection") == NULL) {
 			health_store(HEALTH_DB_DOWN, now);
 			return (health_answer(req, HEALTH_DB_DOWN));

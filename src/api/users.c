@@ -1,6 +1,6 @@
 /*
  * Users are Better Auth's; their rows exist from the first authenticated
- * request (see auth.c). Every response is one SQL statement whose result
+ * request (see http/http_auth.c). Every response is one SQL statement whose result
  * is already the JSON body.
  */
 

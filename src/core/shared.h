@@ -14,7 +14,7 @@ struct health_cache {
 	int64_t			checked_ms;	/* 0: never */
 	int64_t			ok_ms;		/* last time all was fine */
 	int64_t			claimed_ms;	/* a worker's check began */
-	int			state;		/* HEALTH_* in health.c */
+	int			state;		/* HEALTH_* in api/ops_health.c */
 };
 
 struct shared {
