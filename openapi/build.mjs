@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 import * as api from './api.mjs';
 
+import { readKoreConf } from '../scripts/kore-conf.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Routes in the order kore.conf lists them, with what kore.conf says.
@@ -263,7 +265,7 @@ function main() {
   }
   let doc;
   try {
-    doc = buildDocument(readFileSync(confPath, 'utf8'));
+    doc = buildDocument(readKoreConf(confPath));
   } catch (e) {
     console.error(`openapi: ${e.message}`);
     process.exit(1);

@@ -9,6 +9,8 @@ import path from 'node:path';
 
 import { conformance } from './conformance.mjs';
 
+import { readKoreConf } from '../../scripts/kore-conf.mjs';
+
 const top = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const work = process.env.TEST_WORK;
 // The servers' database: TCP + TLS + SCRAM, direct or through PgBouncer
@@ -43,9 +45,10 @@ export function freePort() {
   });
 }
 
-// kore.conf with the test's port, certificate, module and worker count.
+// kore.conf, its includes in place, with the test's port, certificate,
+// module and worker count.
 export function testConfig(port, { workers = 2, edit } = {}) {
-  let conf = readFileSync(path.join(top, 'kore.conf'), 'utf8');
+  let conf = readKoreConf(path.join(top, 'kore.conf'));
   const swap = (re, to) => {
     if (!re.test(conf)) throw new Error(`kore.conf has no ${re}`);
     conf = conf.replace(re, to);

@@ -18,6 +18,8 @@ import path from 'node:path';
 
 import { createDatabase, freePort, request, sleep, top, work } from './harness.mjs';
 
+import { expandKoreConf } from '../../scripts/kore-conf.mjs';
+
 const KORE_SOURCE = path.join(top, '.build/kore');
 const DOCS_DIR = path.join(top, '.build/docs');
 const failRe = /config error|sandbox violation|died|segfault|fatal/i;
@@ -68,8 +70,9 @@ test('kodev build and kodev run: one binary, HTTPS, migrations, assets, reload',
   assert.equal(readlinkSync(path.join(dir, `conf/${name}.conf`)), '../.build/kodev/kore.conf');
   const embedded = readFileSync(path.join(dir, `conf/${name}.conf`), 'utf8');
   assert.doesNotMatch(embedded, /^load\s/m, 'a single binary has no load line');
-  assert.ok(embedded.endsWith(conf.replace(/^load\s.*\n/m, '')),
-    'the rest is kore.conf as it is');
+  assert.doesNotMatch(embedded, /^\s*include\s/m, 'includes are in place: the binary needs no conf/ file');
+  assert.ok(embedded.endsWith(expandKoreConf(conf, dir).replace(/^load\s.*\n/m, '')),
+    'the rest is kore.conf as it is, with its includes in place');
 
   const build = execFileSync('kodev', ['build'], { cwd: dir, env, encoding: 'utf8' });
   assert.match(build, /^building kore \(\.build\/kore\)$/m);

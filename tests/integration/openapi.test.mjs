@@ -17,9 +17,11 @@ import puppeteer from 'puppeteer-core';
 
 import { startServer, request, mintToken, documents, openapi, top, work } from './harness.mjs';
 
+import { readKoreConf } from '../../scripts/kore-conf.mjs';
+
 const SECRET = 'openapi-integration-secret-0123456789-abcdef';
 const CHROMIUM = '/usr/bin/chromium';
-const conf = readFileSync(path.join(top, 'kore.conf'), 'utf8');
+const conf = readKoreConf(path.join(top, 'kore.conf'));
 
 let srv;
 before(async () => {
