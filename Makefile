@@ -57,7 +57,8 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
-			   digest_cache fields cursor netaddr ratelimit
+			   digest_cache fields cursor netaddr ratelimit strbuf \
+			   rfc3339 b64url tasks_sql task_json metrics etag
 UNIT_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
 UNIT_SRCS_netaddr	:= src/core/netaddr.c
 UNIT_SRCS_ratelimit	:= src/core/ratelimit.c
@@ -74,6 +75,15 @@ UNIT_SRCS_fields	:= src/core/fields.c src/core/validation.c \
 UNIT_SRCS_cursor	:= src/api/cursor.c src/core/rfc3339.c \
 			   src/core/fields.c src/core/validation.c \
 			   src/core/b64url.c src/core/strbuf.c
+UNIT_SRCS_strbuf	:= src/core/strbuf.c
+UNIT_SRCS_rfc3339	:= src/core/rfc3339.c
+UNIT_SRCS_b64url	:= src/core/b64url.c src/core/strbuf.c
+UNIT_SRCS_tasks_sql	:= src/api/tasks_sql.c src/core/strbuf.c
+UNIT_SRCS_task_json	:= src/api/task_json.c src/db/db_rows.c \
+			   src/api/tasks_sql.c src/core/b64url.c \
+			   src/core/strbuf.c
+UNIT_SRCS_metrics	:= src/core/metrics.c src/core/strbuf.c
+UNIT_SRCS_etag		:= src/core/etag.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 # Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz

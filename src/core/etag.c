@@ -13,7 +13,7 @@
 int
 etag_matches(const char *header, const char *etag)
 {
-	const char	*p, *end;
+	const char	*p, *q, *end;
 	size_t		len;
 
 	len = strlen(etag);
@@ -21,8 +21,14 @@ etag_matches(const char *header, const char *etag)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		end = strchrnul(p, ',');
-		if (*p == '*')
-			return (1);
+		/* "*" alone, not the start of an element ("*x"). */
+		if (*p == '*') {
+			for (q = p + 1; *q == ' ' || *q == '\t'; q++)
+				;
+			if (q == end)
+				return (1);
+			continue;
+		}
 		if (!strncmp(p, "W/", 2))
 			p += 2;
 		if ((size_t)(end - p) >= len && !strncmp(p, etag, len)) {
