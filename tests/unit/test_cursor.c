@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/rfc3339.c and src/cursor.c (cmocka): the instants a
+ * Unit tests for src/core/rfc3339.c and src/api/cursor.c (cmocka): the instants a
  * date-time may name, and cursors as a client could send them back,
  * tampered with or as long as the server can make them.
  */

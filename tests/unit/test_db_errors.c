@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/db_errors.c (cmocka): which database failures are
+ * Unit tests for src/core/db_errors.c (cmocka): which database failures are
  * "the database is not there" (503) and which are a failed query (500).
  */
 

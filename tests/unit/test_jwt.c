@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/jwt.c and src/jwks.c (cmocka).
+ * Unit tests for src/auth/jwt.c and src/auth/jwks.c (cmocka).
  *
  * Keys are generated at run time with OpenSSL (Ed25519, P-256, P-521,
  * RSA 2048); the JWKS is built from their public parts and tokens are
@@ -7,7 +7,7 @@
  *
  * cc -std=c99 -D_GNU_SOURCE -Wall -Wextra -Wstrict-prototypes \
  *    -Wmissing-prototypes -Wshadow -Werror -fsanitize=address,undefined \
- *    -Isrc tests/unit/test_jwt.c src/jwt.c src/jwks.c \
+ *    -Isrc tests/unit/test_jwt.c src/auth/jwt.c src/auth/jwks.c \
  *    -ljwt -ljansson -lcrypto -lcmocka -o /tmp/test_jwt && /tmp/test_jwt
  */
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/migrate.c (cmocka): migration file names, checksums
+ * Unit tests for src/core/migrate.c (cmocka): migration file names, checksums
  * and loading a directory. migrate_apply needs a database and is covered
  * by the integration tests.
  *

@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/netaddr.c (cmocka): addresses and networks, the
+ * Unit tests for src/core/netaddr.c (cmocka): addresses and networks, the
  * client behind trusted proxies, and the anonymous rate limit's key.
  */
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/ratelimit.c (cmocka): buckets that refill, the keyed
+ * Unit tests for src/core/ratelimit.c (cmocka): buckets that refill, the keyed
  * hash (SipHash-2-4, checked against its reference vector), and that
  * evicting a bucket never hands out a fresh one.
  */

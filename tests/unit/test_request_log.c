@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/request_log.c (cmocka): which X-Request-ID is kept,
+ * Unit tests for src/core/request_log.c (cmocka): which X-Request-ID is kept,
  * generated ids, the one JSON log line per request and route templates.
  */
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/settings.c (cmocka): every variable's default, each
+ * Unit tests for src/core/settings.c (cmocka): every variable's default, each
  * bad value stopping the start with a message that begins with the
  * variable's name and never quotes a secret, CORS_ORIGINS parsing, and
  * the .env loader.

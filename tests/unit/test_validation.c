@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/validation.c (cmocka): the FastAPI-style 422 body
+ * Unit tests for src/core/validation.c (cmocka): the FastAPI-style 422 body
  * {"detail": [{type, loc, msg, input, ctx}, ...]}. Each body is parsed
  * back with jansson and checked field by field.
  */
