@@ -12,21 +12,25 @@ import { fileURLToPath } from 'node:url';
 
 export const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const INCLUDE = /^[ \t]*include[ \t]+(\S+)[ \t]*$/;
+// The included text is indented as the include line, so the whole reads
+// as if it had been written in place.
+const INCLUDE = /^([ \t]*)include[ \t]+(\S+)[ \t]*$/;
 
 export function expandKoreConf(text, root = checkout, seen = []) {
   return text.split('\n').map((line) => {
     const m = INCLUDE.exec(line);
     if (!m) return line;
-    const file = path.resolve(root, m[1]);
-    if (seen.includes(file)) throw new Error(`kore.conf: ${m[1]} includes itself`);
+    const [, indent, name] = m;
+    const file = path.resolve(root, name);
+    if (seen.includes(file)) throw new Error(`kore.conf: ${name} includes itself`);
     let body;
     try {
       body = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new Error(`kore.conf: include ${m[1]}: ${e.code ?? e.message}`);
+      throw new Error(`kore.conf: include ${name}: ${e.code ?? e.message}`);
     }
-    return expandKoreConf(body.replace(/\n$/, ''), root, [...seen, file]);
+    return expandKoreConf(body.replace(/\n$/, ''), root, [...seen, file])
+      .split('\n').map((l) => (l === '' ? l : indent + l)).join('\n');
   }).join('\n');
 }
 
