@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/settings.h"
 #include "core/shared.h"
 #include "db/db_call.h"
 
@@ -22,6 +23,19 @@ static int	db_finish(struct db_call *);
 static int	db_fail(struct db_call *, const char *);
 static int	db_conn_bad(struct db_call *);
 static void	db_gauge(struct db_call *, int);
+static int	db_slot(const char *);
+
+/*
+ * This worker's prepared statements: a slot per distinct statement text,
+ * the same slot on every connection (Kore names it kore_s<slot>). List
+ * statements are built at run time from a bounded set of filters; texts
+ * past the last slot go unnamed.
+ */
+static struct {
+	uint64_t	hash;
+	char		*text;
+} db_slots[KORE_PGSQL_PREPARED_MAX];
+static int	db_nslots = 0;
 
 /* Kore's count of queries waiting for a connection (pgsql.c). */
 extern u_int32_t	pgsql_queue_count;
@@ -37,6 +51,8 @@ int
 db_call_run(struct db_call *c, const char *query, int nparams,
     const char **params, int binary, db_bind_fn bind, void *arg)
 {
+	int		slot;
+
 	switch (c->state) {
 	case DB_CALL_DONE:
 		return (DB_OK);
@@ -74,11 +90,14 @@ db_call_run(struct db_call *c, const char *query, int nparams,
 		return (db_fail(c, c->sql.error));
 	}
 
-	if (!kore_pgsql_query_param_fields(&c->sql, query, binary, nparams,
-	    params, NULL, NULL)) {
+	slot = settings.database_prepared ? db_slot(query) : -1;
+	if (!kore_pgsql_query_prepared(&c->sql, slot, query, binary, nparams,
+	    params)) {
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(c, c->sql.error));
 	}
+	if (shared != NULL)
+		metrics_add(&shared->metrics.db_statements[slot >= 0], 1);
 
 	c->state = DB_CALL_SENT;
 	db_gauge(c, 1);
@@ -200,4 +219,28 @@ db_conn_bad(struct db_call *c)
 	if (c->sql.conn == NULL || c->sql.conn->db == NULL)
 		return (1);
 	return (PQstatus(c->sql.conn->db) == CONNECTION_BAD);
+}
+
+/* query's slot (FNV-1a, then the text itself), a new one, or -1: none left. */
+static int
+db_slot(const char *query)
+{
+	const unsigned char	*p;
+	uint64_t		 h;
+	int			 i;
+
+	h = 14695981039346656037ULL;
+	for (p = (const unsigned char *)query; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+
+	for (i = 0; i < db_nslots; i++) {
+		if (db_slots[i].hash == h && !strcmp(db_slots[i].text, query))
+			return (i);
+	}
+	if (db_nslots == KORE_PGSQL_PREPARED_MAX)
+		return (-1);
+
+	db_slots[db_nslots].hash = h;
+	db_slots[db_nslots].text = kore_strdup(query);
+	return (db_nslots++);
 }
