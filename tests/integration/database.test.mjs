@@ -254,6 +254,8 @@ describe('Neon behaviours', () => {
           WHERE application_name = 'tasks-api' AND datname = 'app'`);
         await sleep(300);
       }
+      // Enough answers to mean something, however slow the machine is.
+      await waitFor('50 answers', async () => (statuses.get(200) || 0) > 50, 60000);
       stop = true;
       await Promise.all(loops);
       console.log(`# terminated backends under load: ${JSON.stringify(Object.fromEntries(statuses))}`);

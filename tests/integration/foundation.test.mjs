@@ -106,17 +106,20 @@ test('a flood of /readyz probes is a few queries a second, not one a probe', asy
   try {
     await sleep(1500);
     const before = commits();
+    // A fixed number of probes, however long a loaded machine takes: the
+    // checks are per second (the cache lives 1 s), never per probe.
     const t0 = Date.now();
     let n = 0;
-    while (Date.now() - t0 < 2000) {
+    for (let batch = 0; batch < 20; batch++) {
       const rs = await Promise.all(Array.from({ length: 20 }, () => request(s, '/readyz', { timeout: 5000 })));
       assert.deepEqual(rs.map((r) => r.status), Array(20).fill(200));
       n += rs.length;
     }
+    const seconds = Math.ceil((Date.now() - t0) / 1000);
     await sleep(1500);
     const queries = commits() - before;
-    assert.ok(n >= 100, `${n} probes`);
-    assert.ok(queries <= 30 && queries * 10 <= n, `${queries} transactions for ${n} probes in 2 s`);
+    assert.ok(queries <= 3 * (seconds + 2) && queries * 10 <= n,
+      `${queries} transactions for ${n} probes in ${seconds} s`);
   } finally {
     await s.stop();
   }
