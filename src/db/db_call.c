@@ -41,15 +41,15 @@ static int	db_nslots = 0;
 extern u_int32_t	pgsql_queue_count;
 
 /*
- * Sends query (results in binary when binary is set: the cheapest for
- * the database to send) or, once sent, looks for its answer. DB_OK with
+ * Sends query (flags: DB_BINARY, DB_CUSTOM_PLAN) or, once sent, looks
+ * for its answer. DB_OK with
  * the answer in c->result, DB_PENDING while waiting, else the failure
  * (c->cause says why). Called again after an answer, it answers the
  * same until db_call_release().
  */
 int
 db_call_run(struct db_call *c, const char *query, int nparams,
-    const char **params, int binary, db_bind_fn bind, void *arg)
+    const char **params, int flags, db_bind_fn bind, void *arg)
 {
 	int		slot;
 
@@ -90,9 +90,11 @@ db_call_run(struct db_call *c, const char *query, int nparams,
 		return (db_fail(c, c->sql.error));
 	}
 
-	slot = settings.database_prepared ? db_slot(query) : -1;
-	if (!kore_pgsql_query_prepared(&c->sql, slot, query, binary, nparams,
-	    params)) {
+	slot = -1;
+	if (settings.database_prepared && !(flags & DB_CUSTOM_PLAN))
+		slot = db_slot(query);
+	if (!kore_pgsql_query_prepared(&c->sql, slot, query,
+	    (flags & DB_BINARY) ? 1 : 0, nparams, params)) {
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(c, c->sql.error));
 	}

@@ -347,7 +347,8 @@ describe('protocol-level prepared statements (DATABASE_PREPARED_STATEMENTS)', ()
     return { prepared: count('prepared'), unnamed: count('unnamed') };
   }
 
-  // Writes, reads of one task, a list and the user: every kind of statement.
+  // Writes, reads of one task, one list and the user: every kind of
+  // statement.
   async function workload(s, user) {
     const ids = [];
     for (let i = 0; i < 6; i++) {
@@ -369,13 +370,14 @@ describe('protocol-level prepared statements (DATABASE_PREPARED_STATEMENTS)', ()
     assert.equal((await request(s, `/api/v1/tasks/${ids[0]}`, { headers: auth(user) })).status, 404);
   }
 
-  test('on by default for a direct connection: every statement is a prepared one, and answers are right', async () => {
+  test('on by default for a direct connection: every statement but the list is a prepared one, and answers are right', async () => {
     const s = await startServer({ env: { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: directUrl } });
     try {
       await workload(s, `prep-direct-${Date.now()}`);
       const n = await statements(s);
       assert.ok(n.prepared >= 15, JSON.stringify(n));
-      assert.equal(n.unnamed, 0, JSON.stringify(n));
+      // The list is planned for its values each time (DB_CUSTOM_PLAN).
+      assert.equal(n.unnamed, 1, JSON.stringify(n));
     } finally {
       await s.stop();
     }
@@ -393,7 +395,7 @@ describe('protocol-level prepared statements (DATABASE_PREPARED_STATEMENTS)', ()
       await waitFor('a request on a new connection', async () =>
         (await request(s, '/api/v1/users/me', { headers: auth(user) })).status === 200);
       await workload(s, `${user}-again`);
-      assert.equal((await statements(s)).unnamed, 0);
+      assert.equal((await statements(s)).unnamed, 2);
     } finally {
       await s.stop();
     }
