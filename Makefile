@@ -47,7 +47,7 @@ WARNINGS	:= -Wall -Wextra -Werror -Wstrict-prototypes \
 		   -Wpointer-arith -Wcast-qual -Wsign-compare \
 		   -Wno-unused-parameter
 CFLAGS_BASE	= -std=c99 -D_GNU_SOURCE -fPIC -g $(WARNINGS) \
-		   -I/usr/share/kore/include -I$(PG_INCLUDE) -Isrc -I$(ASSET_DIR) \
+		   -I$(BUILD)/kore/include -I$(PG_INCLUDE) -Isrc -I$(ASSET_DIR) \
 		   $(KORE_FEATURES)
 CFLAGS_REL	= $(CFLAGS_BASE) -O2 -fstack-protector-strong \
 		   -D_FORTIFY_SOURCE=2
@@ -161,11 +161,13 @@ $(MODULE): $(OBJS)
 $(MODULE_ASAN): $(OBJS_ASAN)
 	$(CC) -shared $(SANITIZE) -o $@ $(OBJS_ASAN) $(LIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(HDRS)
+# Kore's headers as patched (.build/kore/include): our patch changes
+# structs the module embeds, so the module must see the same layouts.
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(PATCH) | $(KORE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_REL) -c $< -o $@
 
-$(BUILD)/obj-asan/%.o: src/%.c $(HDRS)
+$(BUILD)/obj-asan/%.o: src/%.c $(HDRS) $(PATCH) | $(KORE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ASAN) -c $< -o $@
 

@@ -95,7 +95,7 @@ for pair in "$tport $tlsurl" "$pport $poolurl"; do
 done
 
 # A bare Kore handler on the same TLS set-up, the /healthz baseline.
-cc -shared -fPIC -O2 -I/usr/share/kore/include -DKORE_USE_PGSQL \
+cc -shared -fPIC -O2 -I.build/kore/include -DKORE_USE_PGSQL \
     -DKORE_USE_TASKS -DKORE_USE_CURL -I"$(pg_config --includedir)" \
     -o "$work/bare.so" bench/bare.c
 bport=$(free_port)

@@ -49,6 +49,7 @@ struct task_call {
 	int		if_match_set;
 	char		if_match[16];
 	const struct task_sort	*sort;		/* lists */
+	int		custom_plan;	/* lists: see DB_CUSTOM_PLAN */
 	int		limit;
 	int		offset;
 };
@@ -192,6 +193,7 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
 		if ((sql = tasks_list_sql(&lq, c->args, &c->nparams)) == NULL)
 			return (http_error_internal(req, "out of memory"));
 		c->sql = kore_strdup(sql);
+		c->custom_plan = 1;
 		free(sql);
 		c->sort = lq.sort;
 		c->limit = atoi(lq.limit);
@@ -638,7 +640,8 @@ task_run(struct http_request *req, struct task_call *c)
 		for (i = 0; i < c->nparams; i++)
 			c->args[i] = c->params[i];
 	}
-	return (db_query_binary(req, c->sql, c->nparams, c->args));
+	return (db_query_flags(req, c->sql, c->nparams, c->args,
+	    DB_BINARY | (c->custom_plan ? DB_CUSTOM_PLAN : 0)));
 }
 
 /*

@@ -159,7 +159,9 @@ page_users_list(struct http_request *req)
 	params[1] = lim;
 	params[2] = off;
 
-	if (!db_ready(req, db_query(req, sql, 3, params), &ret))
+	/* Search and sort: a plan made for the values, never a generic one. */
+	if (!db_ready(req, db_query_flags(req, sql, 3, params, DB_CUSTOM_PLAN),
+	    &ret))
 		return (ret);
 
 	return (users_answer_body(req, "User not found"));

@@ -138,6 +138,15 @@ metrics_render(const struct metrics *m, const struct metrics_names *n,
 	    "rate_limited_total %llu\n",
 	    (unsigned long long)load(&m->rate_limited));
 
+	strbuf_printf(b, "# HELP db_statements_total Statements sent to the "
+	    "database: prepared once per connection, or parsed and planned "
+	    "each time (unnamed).\n"
+	    "# TYPE db_statements_total counter\n"
+	    "db_statements_total{mode=\"prepared\"} %llu\n"
+	    "db_statements_total{mode=\"unnamed\"} %llu\n",
+	    (unsigned long long)load(&m->db_statements[1]),
+	    (unsigned long long)load(&m->db_statements[0]));
+
 	in_use = queued = 0;
 	for (r = 0; r < MET_WORKERS; r++) {
 		in_use += __atomic_load_n(&m->db_in_use[r], __ATOMIC_RELAXED);

@@ -25,6 +25,8 @@ struct metrics {
 	uint64_t	latency_count[MET_ROUTES];
 	uint64_t	auth_failures[MET_REASONS];
 	uint64_t	rate_limited;
+	/* Statements sent: [0] unnamed, [1] as prepared statements. */
+	uint64_t	db_statements[2];
 	int64_t		db_in_use[MET_WORKERS];
 	int64_t		db_queued[MET_WORKERS];
 };

@@ -63,6 +63,26 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	    &s->database_wait_seconds, err, errlen))
 		return (0);
 
+	/*
+	 * Protocol-level prepared statements: on by default for a direct
+	 * connection; off when DATABASE_URL_DIRECT names another server,
+	 * which makes DATABASE_URL a pooler (one in transaction mode before
+	 * PgBouncer 1.21 may run an execute on another server connection
+	 * than its prepare).
+	 */
+	v = get("DATABASE_PREPARED_STATEMENTS");
+	if (v == NULL || *v == '\0') {
+		s->database_prepared = !strcmp(s->database_conninfo,
+		    s->database_direct_conninfo);
+	} else if (!strcmp(v, "on")) {
+		s->database_prepared = 1;
+	} else if (!strcmp(v, "off")) {
+		s->database_prepared = 0;
+	} else {
+		snprintf(err, errlen, "DATABASE_PREPARED_STATEMENTS: on or off");
+		return (0);
+	}
+
 	if (!setting_string(get, "BETTER_AUTH_JWKS_URL", NULL, 2048,
 	    &s->jwks_url, err, errlen))
 		return (0);

@@ -25,6 +25,7 @@ struct settings {
 	char		*database_direct_conninfo;
 	const char	*database_direct_name;	/* the variable it came from */
 	long		database_wait_seconds;
+	int		database_prepared;	/* DATABASE_PREPARED_STATEMENTS */
 	char		*jwks_url;
 	char		*jwks_file;
 	char		*auth_secret;

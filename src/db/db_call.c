@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/settings.h"
 #include "core/shared.h"
 #include "db/db_call.h"
 
@@ -22,21 +23,36 @@ static int	db_finish(struct db_call *);
 static int	db_fail(struct db_call *, const char *);
 static int	db_conn_bad(struct db_call *);
 static void	db_gauge(struct db_call *, int);
+static int	db_slot(const char *);
+
+/*
+ * This worker's prepared statements: a slot per distinct statement text,
+ * the same slot on every connection (Kore names it kore_s<slot>). List
+ * statements are built at run time from a bounded set of filters; texts
+ * past the last slot go unnamed.
+ */
+static struct {
+	uint64_t	hash;
+	char		*text;
+} db_slots[KORE_PGSQL_PREPARED_MAX];
+static int	db_nslots = 0;
 
 /* Kore's count of queries waiting for a connection (pgsql.c). */
 extern u_int32_t	pgsql_queue_count;
 
 /*
- * Sends query (results in binary when binary is set: the cheapest for
- * the database to send) or, once sent, looks for its answer. DB_OK with
+ * Sends query (flags: DB_BINARY, DB_CUSTOM_PLAN) or, once sent, looks
+ * for its answer. DB_OK with
  * the answer in c->result, DB_PENDING while waiting, else the failure
  * (c->cause says why). Called again after an answer, it answers the
  * same until db_call_release().
  */
 int
 db_call_run(struct db_call *c, const char *query, int nparams,
-    const char **params, int binary, db_bind_fn bind, void *arg)
+    const char **params, int flags, db_bind_fn bind, void *arg)
 {
+	int		slot;
+
 	switch (c->state) {
 	case DB_CALL_DONE:
 		return (DB_OK);
@@ -74,11 +90,16 @@ db_call_run(struct db_call *c, const char *query, int nparams,
 		return (db_fail(c, c->sql.error));
 	}
 
-	if (!kore_pgsql_query_param_fields(&c->sql, query, binary, nparams,
-	    params, NULL, NULL)) {
+	slot = -1;
+	if (settings.database_prepared && !(flags & DB_CUSTOM_PLAN))
+		slot = db_slot(query);
+	if (!kore_pgsql_query_prepared(&c->sql, slot, query,
+	    (flags & DB_BINARY) ? 1 : 0, nparams, params)) {
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(c, c->sql.error));
 	}
+	if (shared != NULL)
+		metrics_add(&shared->metrics.db_statements[slot >= 0], 1);
 
 	c->state = DB_CALL_SENT;
 	db_gauge(c, 1);
@@ -200,4 +221,28 @@ db_conn_bad(struct db_call *c)
 	if (c->sql.conn == NULL || c->sql.conn->db == NULL)
 		return (1);
 	return (PQstatus(c->sql.conn->db) == CONNECTION_BAD);
+}
+
+/* query's slot (FNV-1a, then the text itself), a new one, or -1: none left. */
+static int
+db_slot(const char *query)
+{
+	const unsigned char	*p;
+	uint64_t		 h;
+	int			 i;
+
+	h = 14695981039346656037ULL;
+	for (p = (const unsigned char *)query; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+
+	for (i = 0; i < db_nslots; i++) {
+		if (db_slots[i].hash == h && !strcmp(db_slots[i].text, query))
+			return (i);
+	}
+	if (db_nslots == KORE_PGSQL_PREPARED_MAX)
+		return (-1);
+
+	db_slots[db_nslots].hash = h;
+	db_slots[db_nslots].text = kore_strdup(query);
+	return (db_nslots++);
 }

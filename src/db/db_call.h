@@ -27,6 +27,15 @@ struct db_call {
 	char			cause[256];
 };
 
+/*
+ * How a statement runs. DB_BINARY: results in binary (the cheapest for
+ * the database to send). DB_CUSTOM_PLAN: never as a prepared statement,
+ * for statements whose best plan depends on their values (lists with
+ * filters and search: a generic plan could take the wrong index).
+ */
+#define DB_BINARY	0x01
+#define DB_CUSTOM_PLAN	0x02
+
 typedef void	(*db_bind_fn)(struct kore_pgsql *, void *);
 
 int	db_call_run(struct db_call *, const char *, int, const char **, int,

@@ -30,7 +30,15 @@ int
 db_query_binary(struct http_request *req, const char *query, int nparams,
     const char **params)
 {
-	return (db_run(req, query, nparams, params, 1));
+	return (db_run(req, query, nparams, params, DB_BINARY));
+}
+
+/* With DB_BINARY, DB_CUSTOM_PLAN (db/db_call.h). */
+int
+db_query_flags(struct http_request *req, const char *query, int nparams,
+    const char **params, int flags)
+{
+	return (db_run(req, query, nparams, params, flags));
 }
 
 /* The last answer, for readers that decode columns themselves. */
@@ -42,13 +50,13 @@ db_result(struct http_request *req)
 
 static int
 db_run(struct http_request *req, const char *query, int nparams,
-    const char **params, int binary)
+    const char **params, int flags)
 {
 	struct db_call	*c;
 	int		status;
 
 	c = &request_begin(req)->db;
-	status = db_call_run(c, query, nparams, params, binary,
+	status = db_call_run(c, query, nparams, params, flags,
 	    db_bind_request, req);
 	if (status != DB_OK && status != DB_PENDING)
 		request_fail(req, c->cause);

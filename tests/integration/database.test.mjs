@@ -338,6 +338,84 @@ describe('Neon behaviours', () => {
   }
 });
 
+describe('protocol-level prepared statements (DATABASE_PREPARED_STATEMENTS)', () => {
+  // The statements the server sent, by mode, from /metrics.
+  async function statements(s) {
+    const r = await request(s, '/metrics');
+    assert.equal(r.status, 200);
+    const count = (mode) => Number(new RegExp(`^db_statements_total\\{mode="${mode}"\\} (\\d+)$`, 'm').exec(r.text)?.[1]);
+    return { prepared: count('prepared'), unnamed: count('unnamed') };
+  }
+
+  // Writes, reads of one task, one list and the user: every kind of
+  // statement.
+  async function workload(s, user) {
+    const ids = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await request(s, '/api/v1/tasks', { method: 'POST', headers: auth(user), body: { title: `prepared ${i}`, tags: ['p'] } });
+      assert.equal(r.status, 201, r.text);
+      ids.push(r.json.id);
+    }
+    for (const id of ids) {
+      const r = await request(s, `/api/v1/tasks/${id}`, { headers: auth(user) });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.id, id);
+    }
+    const list = await request(s, '/api/v1/tasks?tag=p&limit=3', { headers: auth(user) });
+    assert.equal(list.status, 200);
+    assert.equal(list.json.items.length, 3);
+    assert.equal(list.json.total, 6);
+    const del = await request(s, `/api/v1/tasks/${ids[0]}`, { method: 'DELETE', headers: auth(user) });
+    assert.equal(del.status, 204);
+    assert.equal((await request(s, `/api/v1/tasks/${ids[0]}`, { headers: auth(user) })).status, 404);
+  }
+
+  test('on by default for a direct connection: every statement but the list is a prepared one, and answers are right', async () => {
+    const s = await startServer({ env: { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: directUrl } });
+    try {
+      await workload(s, `prep-direct-${Date.now()}`);
+      const n = await statements(s);
+      assert.ok(n.prepared >= 15, JSON.stringify(n));
+      // The list is planned for its values each time (DB_CUSTOM_PLAN).
+      assert.equal(n.unnamed, 1, JSON.stringify(n));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a connection the server lost prepares its statements again: the next requests succeed', async () => {
+    const s = await startServer({ env: { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: directUrl } });
+    try {
+      const user = `prep-lost-${Date.now()}`;
+      await workload(s, user);
+      psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'tasks-api' AND datname = 'app'`);
+      // The first request on each dropped connection may be a 503 (the
+      // database path's rule); then the same statements work on new ones.
+      await waitFor('a request on a new connection', async () =>
+        (await request(s, '/api/v1/users/me', { headers: auth(user) })).status === 200);
+      await workload(s, `${user}-again`);
+      assert.equal((await statements(s)).unnamed, 2);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('off through a transaction-mode PgBouncer 1.18 (and when set off): statements go unnamed', async () => {
+    for (const env of [{ DATABASE_URL: pooledUrl }, { DATABASE_URL: directUrl, DATABASE_PREPARED_STATEMENTS: 'off' }]) {
+      const s = await startServer({ env: { BETTER_AUTH_SECRET: SECRET, ...env } });
+      try {
+        await workload(s, `prep-off-${Date.now()}`);
+        const n = await statements(s);
+        assert.equal(n.prepared, 0, JSON.stringify(n));
+        assert.ok(n.unnamed >= 15, JSON.stringify(n));
+      } finally {
+        await s.stop();
+      }
+    }
+  });
+});
+
 describe('migrations through PgBouncer in transaction mode', () => {
   test('four instances starting at once on a fresh database: each migration once, no lock left', async () => {
     const url = createDatabase('mig_pooled', pooledUrl);

@@ -90,6 +90,10 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
       // The server refuses to start without token keys: a test that names
       // none of them gets a shared secret.
       ...(KEY_SOURCES.some((k) => k in env) ? {} : { BETTER_AUTH_SECRET: DEFAULT_SECRET }),
+      // Through our PgBouncer (1.18, transaction mode) prepared statements
+      // must be off, as README's deployment section says for such poolers;
+      // every direct server keeps the default (on).
+      ...((env.DATABASE_URL ?? databaseUrl) === pooledUrl ? { DATABASE_PREPARED_STATEMENTS: 'off' } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

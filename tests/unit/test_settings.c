@@ -604,6 +604,49 @@ test_upload_max_bytes_at_least_one(void **state)
 }
 
 static void
+test_prepared_statements_default_by_url(void **state)
+{
+	struct settings	s;
+	char		err[512];
+
+	(void)state;
+
+	/* One URL: a direct connection, prepared statements on. */
+	env_reset();
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 1);
+	settings_free(&s);
+
+	/* A separate direct URL: DATABASE_URL is a pooler, off. */
+	env_set("DATABASE_URL_DIRECT", "postgresql://app:pw@db.internal:5432/app");
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 0);
+	settings_free(&s);
+
+	/* The same URL named twice is still direct. */
+	env_set("DATABASE_URL_DIRECT", GOOD_DB_URL);
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 1);
+	settings_free(&s);
+
+	/* Said explicitly, either way. */
+	env_set("DATABASE_URL_DIRECT", "postgresql://app:pw@db.internal:5432/app");
+	env_set("DATABASE_PREPARED_STATEMENTS", "on");
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 1);
+	settings_free(&s);
+	env_unset("DATABASE_URL_DIRECT");
+	env_set("DATABASE_PREPARED_STATEMENTS", "off");
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 0);
+	settings_free(&s);
+
+	env_set("DATABASE_PREPARED_STATEMENTS", "yes");
+	expect_error("DATABASE_PREPARED_STATEMENTS: on or off", err,
+	    sizeof(err));
+}
+
+static void
 test_log_level_names(void **state)
 {
 	struct settings	s;
@@ -1049,6 +1092,7 @@ main(void)
 		cmocka_unit_test(test_jwt_leeway_must_be_number_in_range),
 		cmocka_unit_test(test_rate_limits_must_not_be_negative),
 		cmocka_unit_test(test_upload_max_bytes_at_least_one),
+		cmocka_unit_test(test_prepared_statements_default_by_url),
 		cmocka_unit_test(test_log_level_names),
 		cmocka_unit_test(test_cors_origins_split_and_trimmed),
 		cmocka_unit_test(test_cors_origin_with_path_is_error),
