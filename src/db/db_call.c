@@ -37,6 +37,19 @@ int
 db_call_run(struct db_call *c, const char *query, int nparams,
     const char **params, int binary, db_bind_fn bind, void *arg)
 {
+	return (db_call_run_fields(c, query, nparams, params, NULL, NULL,
+	    binary, bind, arg));
+}
+
+/*
+ * db_call_run() with parameter lengths and formats (1: binary, e.g. a
+ * bytea sent as its raw bytes); NULL for text parameters.
+ */
+int
+db_call_run_fields(struct db_call *c, const char *query, int nparams,
+    const char **params, int *lengths, int *formats, int binary,
+    db_bind_fn bind, void *arg)
+{
 	switch (c->state) {
 	case DB_CALL_DONE:
 		return (DB_OK);
@@ -75,7 +88,7 @@ db_call_run(struct db_call *c, const char *query, int nparams,
 	}
 
 	if (!kore_pgsql_query_param_fields(&c->sql, query, binary, nparams,
-	    params, NULL, NULL)) {
+	    params, lengths, formats)) {
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(c, c->sql.error));
 	}
