@@ -35,7 +35,9 @@
 #include "core/settings.h"
 #include "core/shared.h"
 #include "core/hash.h"
+#include "core/log.h"
 #include "core/uuid.h"
+#include "db/db_call.h"
 #include "http/http_db.h"
 #include "http/http_query.h"
 #include "http/http_request.h"
@@ -84,6 +86,13 @@ struct att_call {
 	int			 sending;
 	int			 failed;
 	int			 close_after;
+	int			 committed;
+};
+
+/* Deletes a failed upload's row after its request is gone. */
+struct att_abort {
+	struct db_call		db;
+	char			id[UUID_TEXT_SIZE];
 };
 
 static struct att_call	*att_call(struct http_request *);
@@ -108,6 +117,10 @@ static int		 att_read_full(struct http_request *, uint8_t *,
 static void		 att_csp_sandbox(struct http_request *);
 static int		 att_unprocessable(struct http_request *,
 			    const char *, const char *);
+static void		 att_abort(const char *);
+static void		 att_abort_bind(struct kore_pgsql *, void *);
+static void		 att_abort_run(struct kore_pgsql *, void *);
+static void		 att_abort_free(void *, u_int64_t);
 
 /*
  * Gives the upload route its own body limit (UPLOAD_MAX_BYTES and the
@@ -184,6 +197,14 @@ att_call_free(void *arg)
 {
 	struct att_call		*c = arg;
 
+	/*
+	 * An upload that began and did not commit (a database failure, a
+	 * client gone while its chunks were stored): its row and chunks go
+	 * now, not at the next sweep.
+	 */
+	if (c->id[0] != '\0' && c->phase >= ATT_CHUNKS &&
+	    c->phase <= ATT_COMMIT && !c->committed)
+		att_abort(c->id);
 	if (c->inflight != NULL)
 		PQclear(c->inflight);
 	if (c->sha != NULL)
@@ -389,6 +410,7 @@ att_store(struct http_request *req, struct request_ctx *ctx,
 	status = db_value(req, 0, "status");
 	if (status == NULL)
 		return (http_error_internal(req, "attachments: commit"));
+	c->committed = 1;
 	if (strcmp(status, "gone") == 0)
 		return (http_error(req, HTTP_STATUS_NOT_FOUND,
 		    "Task not found"));
@@ -713,4 +735,51 @@ att_unprocessable(struct http_request *req, const char *type,
 	ret = http_error_validation(req, &errs);
 	validation_cleanup(&errs);
 	return (ret);
+}
+
+/* A statement with no request: bound to a callback, freed once answered. */
+static void
+att_abort(const char *id)
+{
+	struct att_abort	*a;
+
+	a = kore_calloc(1, sizeof(*a));
+	kore_strlcpy(a->id, id, sizeof(a->id));
+	att_abort_run(NULL, a);
+}
+
+static void
+att_abort_bind(struct kore_pgsql *sql, void *arg)
+{
+	kore_pgsql_bind_callback(sql, att_abort_run, arg);
+}
+
+static void
+att_abort_run(struct kore_pgsql *sql, void *arg)
+{
+	struct att_abort	*a = arg;
+	const char		*params[1];
+	int			 status;
+
+	params[0] = a->id;
+	status = db_call_run(&a->db, SQL_ATT_ABORT, 1, params, 0,
+	    att_abort_bind, a);
+	if (status == DB_PENDING)
+		return;
+	if (status != DB_OK)
+		app_log(LOG_LEVEL_WARNING, "attachments: a failed upload's "
+		    "row %s is left to the sweep", a->id);
+	/* Not from inside Kore's pgsql callback: on the next loop. */
+	kore_timer_add(att_abort_free, 0, a, KORE_TIMER_ONESHOT);
+}
+
+static void
+att_abort_free(void *arg, u_int64_t now)
+{
+	struct att_abort	*a = arg;
+
+	db_call_cleanup(&a->db);
+	if (a->db.bound)
+		kore_pgsql_cleanup(&a->db.sql);
+	kore_free(a);
 }

@@ -64,7 +64,7 @@ byterange_num(const char **p, uint64_t *out)
 	uint64_t	 n;
 
 	for (s = *p, n = 0; *s >= '0' && *s <= '9'; s++) {
-		if (n > (UINT64_MAX - 9) / 10)
+		if (n > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
 			return (-1);
 		n = n * 10 + (uint64_t)(*s - '0');
 	}

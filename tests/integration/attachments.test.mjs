@@ -340,6 +340,37 @@ describe('bad input stores nothing', () => {
     assert.equal(r.status, 201, r.text);
     await api(srv, u, `/api/v1/attachments/${r.json.id}`, { method: 'DELETE' });
   });
+
+  test('a client gone once its whole body is sent (while the chunks are stored) leaves nothing', async () => {
+    const body = multipart([{ name: 'file', filename: 'gone.bin', data: randomBytes(10 * MiB) }]);
+    const sock = tls.connect({ host: '127.0.0.1', port: srv.port, servername: 'localhost', ca: caPem });
+    await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+    sock.write([
+      `POST /api/v1/tasks/${t}/attachments HTTP/1.1`, `Host: localhost:${srv.port}`,
+      `Authorization: ${u.headers.authorization}`, `Content-Type: ${body.type}`,
+      `Content-Length: ${body.body.length}`, '', '',
+    ].join('\r\n'));
+    await new Promise((resolve) => sock.write(body.body, resolve));
+    // Until the first chunk row is there, then the client goes.
+    for (let i = 0; i < 500 && chunkRows(u) === '0'; i++) await sleep(10);
+    assert.notEqual(chunkRows(u), '0', 'the upload never reached its chunks');
+    sock.destroy();
+    await sleep(1500);
+    assert.equal(rows(u), '0');
+    assert.equal(chunkRows(u), '0');
+  });
+
+  test('an upload left half-written by a crash (a row not ready for over an hour) is swept', async () => {
+    psql(`INSERT INTO attachments (task_id, user_id, filename, content_type, size, created_at)
+          VALUES ('${t}', '${u.sub}', 'crashed', 'text/plain', 5, now() - interval '2 hours')`);
+    assert.equal(rows(u), '1');
+    assert.equal((await api(srv, u, `/api/v1/tasks/${t}/attachments`)).json.total, 0);
+    const r = await upload(srv, u, t, 'next');
+    assert.equal(r.status, 201);
+    assert.equal(rows(u), '1');
+    assert.equal(psql(`SELECT count(*) FROM attachments WHERE user_id = '${u.sub}' AND NOT ready`), '0');
+    await api(srv, u, `/api/v1/attachments/${r.json.id}`, { method: 'DELETE' });
+  });
 });
 
 // One raw HTTP/1.1 exchange over TLS: what the server answers to exactly
