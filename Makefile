@@ -58,7 +58,8 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
 			   digest_cache fields cursor netaddr ratelimit strbuf \
-			   rfc3339 b64url tasks_sql task_json metrics etag
+			   rfc3339 b64url tasks_sql task_json metrics etag \
+			   multipart att_meta
 UNIT_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
 UNIT_SRCS_netaddr	:= src/core/netaddr.c
 UNIT_SRCS_ratelimit	:= src/core/ratelimit.c
@@ -84,13 +85,15 @@ UNIT_SRCS_task_json	:= src/api/task_json.c src/db/db_rows.c \
 			   src/core/strbuf.c
 UNIT_SRCS_metrics	:= src/core/metrics.c src/core/strbuf.c
 UNIT_SRCS_etag		:= src/core/etag.c
+UNIT_SRCS_multipart	:= src/core/multipart.c
+UNIT_SRCS_att_meta	:= src/core/att_meta.c src/core/byterange.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 # Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz
 # builds them with clang's libFuzzer; make test (unit) replays every file
 # of fuzz/corpus/NAME/ through the same code under the test sanitizers.
 FUZZ_TARGETS		:= rfc3339 cursor fields jwt jwks task_json \
-			   request_log settings
+			   request_log settings multipart
 FUZZ_SRCS_rfc3339	:= src/core/rfc3339.c src/core/fields.c \
 			   src/core/validation.c
 FUZZ_SRCS_cursor	:= src/api/cursor.c src/core/rfc3339.c \
@@ -113,6 +116,8 @@ FUZZ_SRCS_request_log	:= src/core/request_log.c src/api/cursor.c \
 			   src/core/validation.c src/core/b64url.c \
 			   src/core/strbuf.c
 FUZZ_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
+FUZZ_SRCS_multipart	:= src/core/multipart.c src/core/att_meta.c \
+			   src/core/byterange.c
 FUZZ_EXTRA_jwt		:= fuzz/keys.c
 FUZZ_EXTRA_jwks		:= fuzz/keys.c
 FUZZ_HDRS		:= $(wildcard fuzz/*.h)

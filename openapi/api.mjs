@@ -38,6 +38,7 @@ export const info = {
 export const tags = [
   { name: 'tasks', description: "The signed-in user's tasks." },
   { name: 'tags', description: "The signed-in user's tag names." },
+  { name: 'attachments', description: 'Files of a task, stored in PostgreSQL.' },
   { name: 'users', description: 'The signed-in user.' },
   { name: 'admin', description: 'Users, for tokens with `role: admin`.' },
   { name: 'compat', description: 'The common Better Auth + FastAPI to-do contract: `/api/{user_id}/tasks`, on the same handlers. A `user_id` other than the token\'s `sub` answers 403.' },
@@ -148,6 +149,37 @@ export const schemas = {
     properties: taskWritable,
     description: 'A JSON merge patch: only the fields given change; `null` clears a nullable field.',
     examples: [{ completed: true }, { due_at: null, tags: ['work'] }],
+  },
+  Attachment: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'task_id', 'filename', 'content_type', 'size', 'sha256', 'created_at'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      task_id: { type: 'string', format: 'uuid' },
+      filename: { type: 'string', minLength: 1, maxLength: 255, description: 'The client\'s base name without path parts or control characters (1..255 bytes of UTF-8), else `file`.' },
+      content_type: { type: 'string', minLength: 1, maxLength: 255, description: 'The part\'s type when it is a valid media type, else `application/octet-stream`.' },
+      size: { type: 'integer', minimum: 0 },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Of the stored bytes; the download\'s ETag.' },
+      created_at: { type: 'string', format: 'date-time' },
+    },
+  },
+  AttachmentList: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items', 'total', 'limit', 'offset', 'next_cursor'],
+    properties: {
+      items: { type: 'array', items: { $ref: '#/components/schemas/Attachment' } },
+      total: { type: 'integer', minimum: 0, maximum: 100 },
+      limit: { type: 'integer', minimum: 1, maximum: 100 },
+      offset: { type: 'integer', minimum: 0 },
+      next_cursor: { type: 'null', description: 'Always null: pages by offset (a task has at most 100).' },
+    },
+  },
+  AttachmentUpload: {
+    type: 'object',
+    required: ['file'],
+    properties: { file: { type: 'string', contentMediaType: 'application/octet-stream', description: 'One file; its part\'s filename and Content-Type are kept.' } },
   },
   TaskList: {
     type: 'object',
@@ -531,6 +563,72 @@ export const routes = {
     path: '/api/{user_id}/tasks/{task_id}/complete', tags: ['compat'],
     params: { user_id: pathParams.user_id, task_id: pathParams.task_id },
     ops: { patch: compat(taskOps.complete) },
+  },
+};
+
+const attNotFound = err('No such attachment of this user (another user\'s too).', 'Attachment not found');
+const bytesHeaders = {
+  ETag: { description: 'The sha256 of the file, quoted.', schema: { type: 'string' } },
+  'Accept-Ranges': { schema: { const: 'bytes' } },
+  'Content-Disposition': { description: 'Always `attachment`, with an ASCII `filename` and the UTF-8 `filename*`.', schema: { type: 'string' } },
+  'Content-Security-Policy': { description: 'Includes `sandbox`: a file never renders as this origin.', schema: { type: 'string' } },
+  'X-Content-Type-Options': { schema: { const: 'nosniff' } },
+};
+routes[`^/api/v1/tasks/(${uuidPattern.slice(1, -1)})/attachments$`] = {
+  path: '/api/v1/tasks/{task_id}/attachments', tags: ['attachments'],
+  params: { task_id: pathParams.task_id },
+  ops: {
+    get: {
+      summary: 'List a task\'s attachments', operationId: 'list_attachments',
+      description: 'Oldest first. At most 100 a task.',
+      responses: { 200: { description: 'A page of attachments.', ...json(ref('AttachmentList')) }, 404: notFound },
+    },
+    post: {
+      summary: 'Upload an attachment', operationId: 'upload_attachment',
+      description: 'One part named `file`, at most `UPLOAD_MAX_BYTES` (default 10 MiB; a larger Content-Length is refused before the body is read), within the user\'s `STORAGE_QUOTA_BYTES`. A malformed body (no boundary, truncated, no `file`, two files, a part header block over 8 KiB) is a 422 naming the problem, and nothing is stored.',
+      requestBody: {
+        required: true,
+        content: { 'multipart/form-data': { schema: ref('AttachmentUpload') } },
+      },
+      responses: {
+        201: {
+          description: 'Stored.', ...json(ref('Attachment')),
+          headers: { Location: { description: 'The attachment\'s download URL.', schema: { type: 'string' } } },
+        },
+        404: notFound,
+        409: err('The task has 100 attachments.', 'Too many attachments'),
+        413: err('The file is over UPLOAD_MAX_BYTES, or the user\'s quota is used up.', 'Storage quota exceeded'),
+        415: err('Not multipart/form-data.', 'Content-Type must be multipart/form-data'),
+      },
+    },
+  },
+};
+routes[`^/api/v1/attachments/(${uuidPattern.slice(1, -1)})$`] = {
+  path: '/api/v1/attachments/{attachment_id}', tags: ['attachments'],
+  params: { attachment_id: { schema: { type: 'string', format: 'uuid', pattern: uuidPattern }, description: 'An attachment id; anything else is a 404.' } },
+  ops: {
+    get: {
+      summary: 'Download an attachment', operationId: 'download_attachment',
+      description: 'Always as a download (`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`, `nosniff`), whatever the stored type. One `Range` (`bytes=a-b`, `a-`, `-n`) answers 206; several answer the whole file.',
+      parameters: [
+        header('If-None-Match', 'The ETag last seen; unchanged answers 304.'),
+        header('Range', 'One byte range, e.g. `bytes=0-1023`, `bytes=1024-`, `bytes=-512`.'),
+      ],
+      responses: {
+        200: { description: 'The file, with its stored Content-Type.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }, headers: bytesHeaders },
+        206: {
+          description: 'The requested range.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          headers: { ...bytesHeaders, 'Content-Range': { description: '`bytes first-last/size`.', schema: { type: 'string' } } },
+        },
+        304: { description: 'Unchanged since If-None-Match.', headers: { ETag: bytesHeaders.ETag } },
+        404: attNotFound,
+        416: { ...err('The range starts past the end.', 'Range Not Satisfiable'), headers: { 'Content-Range': { description: '`bytes */size`.', schema: { type: 'string' } } } },
+      },
+    },
+    delete: {
+      summary: 'Delete an attachment', operationId: 'delete_attachment',
+      responses: { 204: { description: 'Deleted; its bytes no longer count against the quota.' }, 404: attNotFound },
+    },
   },
 };
 

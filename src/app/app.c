@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/attachments.h"
 #include "api/ops.h"
 #include "app/startup.h"
 #include "auth/jwks_source.h"
@@ -139,6 +140,7 @@ kore_worker_configure(void)
 	http_response_worker_init();
 	auth_worker_init();
 	jwks_source_worker_init();
+	attachments_worker_init();
 }
 
 /*

@@ -9,8 +9,8 @@
 #include "core/strbuf.h"
 
 static const int	statuses[MET_STATUSES - 1] = {
-	200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415,
-	422, 428, 429, 500, 503, 504
+	200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409, 412, 413,
+	415, 416, 422, 428, 429, 500, 503, 504
 };
 
 /* Upper bounds of the latency histogram, in seconds (then +Inf). */
@@ -146,6 +146,22 @@ metrics_render(const struct metrics *m, const struct metrics_names *n,
 	    "db_statements_total{mode=\"unnamed\"} %llu\n",
 	    (unsigned long long)load(&m->db_statements[1]),
 	    (unsigned long long)load(&m->db_statements[0]));
+	strbuf_printf(b, "# HELP attachment_uploads_total Attachments "
+	    "stored.\n# TYPE attachment_uploads_total counter\n"
+	    "attachment_uploads_total %llu\n"
+	    "# HELP attachment_bytes_stored_total Bytes of attachments "
+	    "stored.\n# TYPE attachment_bytes_stored_total counter\n"
+	    "attachment_bytes_stored_total %llu\n"
+	    "# HELP attachment_bytes_sent_total Bytes of attachments "
+	    "downloaded.\n# TYPE attachment_bytes_sent_total counter\n"
+	    "attachment_bytes_sent_total %llu\n"
+	    "# HELP attachment_deletes_total Attachments deleted by "
+	    "DELETE.\n# TYPE attachment_deletes_total counter\n"
+	    "attachment_deletes_total %llu\n",
+	    (unsigned long long)load(&m->attachment_uploads),
+	    (unsigned long long)load(&m->attachment_bytes_stored),
+	    (unsigned long long)load(&m->attachment_bytes_sent),
+	    (unsigned long long)load(&m->attachment_deletes));
 
 	in_use = queued = 0;
 	for (r = 0; r < MET_WORKERS; r++) {

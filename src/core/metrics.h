@@ -13,7 +13,7 @@
 
 #define MET_ROUTES	64
 #define MET_METHODS	8
-#define MET_STATUSES	20
+#define MET_STATUSES	22
 #define MET_BUCKETS	12
 #define MET_REASONS	16
 #define MET_WORKERS	64
@@ -27,6 +27,10 @@ struct metrics {
 	uint64_t	rate_limited;
 	/* Statements sent: [0] unnamed, [1] as prepared statements. */
 	uint64_t	db_statements[2];
+	uint64_t	attachment_uploads;
+	uint64_t	attachment_bytes_stored;
+	uint64_t	attachment_bytes_sent;
+	uint64_t	attachment_deletes;
 	int64_t		db_in_use[MET_WORKERS];
 	int64_t		db_queued[MET_WORKERS];
 };

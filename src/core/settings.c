@@ -147,6 +147,10 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	if (!setting_long(get, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024, 1,
 	    1024L * 1024 * 1024, &s->upload_max_bytes, err, errlen))
 		return (0);
+	if (!setting_long(get, "STORAGE_QUOTA_BYTES", 1024L * 1024 * 1024, 0,
+	    1024L * 1024 * 1024 * 1024 * 1024, &s->storage_quota_bytes, err,
+	    errlen))
+		return (0);
 	if (!setting_string(get, "MIGRATIONS_DIR", "migrations", 1024,
 	    &s->migrations_dir, err, errlen))
 		return (0);

@@ -42,6 +42,7 @@ struct settings {
 	enum log_level	log_level;
 	char		*metrics_token;
 	long		upload_max_bytes;
+	long		storage_quota_bytes;
 	char		*migrations_dir;
 	char		*docs_dir;
 };

@@ -42,16 +42,29 @@ extern u_int32_t	pgsql_queue_count;
 
 /*
  * Sends query (flags: DB_BINARY, DB_CUSTOM_PLAN) or, once sent, looks
- * for its answer. DB_OK with
- * the answer in c->result, DB_PENDING while waiting, else the failure
- * (c->cause says why). Called again after an answer, it answers the
+ * for its answer. DB_OK with the answer in c->result, DB_PENDING while
+ * waiting, else the failure (c->cause says why). Called again after an answer, it answers the
  * same until db_call_release().
  */
 int
 db_call_run(struct db_call *c, const char *query, int nparams,
     const char **params, int flags, db_bind_fn bind, void *arg)
 {
-	int		slot;
+	return (db_call_run_fields(c, query, nparams, params, NULL, NULL,
+	    flags, bind, arg));
+}
+
+/*
+ * db_call_run() with parameter lengths and formats (1: binary, e.g. a
+ * bytea sent as its raw bytes); NULL for text parameters. Those go
+ * unnamed: prepared statements here take text parameters only.
+ */
+int
+db_call_run_fields(struct db_call *c, const char *query, int nparams,
+    const char **params, int *lengths, int *formats, int flags,
+    db_bind_fn bind, void *arg)
+{
+	int		slot, ok;
 
 	switch (c->state) {
 	case DB_CALL_DONE:
@@ -91,10 +104,17 @@ db_call_run(struct db_call *c, const char *query, int nparams,
 	}
 
 	slot = -1;
-	if (settings.database_prepared && !(flags & DB_CUSTOM_PLAN))
+	if (settings.database_prepared && !(flags & DB_CUSTOM_PLAN) &&
+	    lengths == NULL && formats == NULL)
 		slot = db_slot(query);
-	if (!kore_pgsql_query_prepared(&c->sql, slot, query,
-	    (flags & DB_BINARY) ? 1 : 0, nparams, params)) {
+	if (slot >= 0)
+		ok = kore_pgsql_query_prepared(&c->sql, slot, query,
+		    (flags & DB_BINARY) ? 1 : 0, nparams, params);
+	else
+		ok = kore_pgsql_query_param_fields(&c->sql, query,
+		    (flags & DB_BINARY) ? 1 : 0, nparams, params, lengths,
+		    formats);
+	if (!ok) {
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(c, c->sql.error));
 	}

@@ -40,6 +40,8 @@ typedef void	(*db_bind_fn)(struct kore_pgsql *, void *);
 
 int	db_call_run(struct db_call *, const char *, int, const char **, int,
 	    db_bind_fn, void *);
+int	db_call_run_fields(struct db_call *, const char *, int,
+	    const char **, int *, int *, int, db_bind_fn, void *);
 void	db_call_release(struct db_call *);
 void	db_call_cleanup(struct db_call *);
 

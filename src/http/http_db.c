@@ -41,6 +41,22 @@ db_query_flags(struct http_request *req, const char *query, int nparams,
 	return (db_run(req, query, nparams, params, flags));
 }
 
+/* Parameters with lengths and formats (binary bytea), text results. */
+int
+db_query_fields(struct http_request *req, const char *query, int nparams,
+    const char **params, int *lengths, int *formats)
+{
+	struct db_call	*c;
+	int		status;
+
+	c = &request_begin(req)->db;
+	status = db_call_run_fields(c, query, nparams, params, lengths,
+	    formats, 0, db_bind_request, req);
+	if (status != DB_OK && status != DB_PENDING)
+		request_fail(req, c->cause);
+	return (status);
+}
+
 /* The last answer, for readers that decode columns themselves. */
 PGresult *
 db_result(struct http_request *req)

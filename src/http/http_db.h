@@ -25,6 +25,8 @@ int		 db_query_binary(struct http_request *, const char *, int,
 		    const char **);
 int		 db_query_flags(struct http_request *, const char *, int,
 		    const char **, int);
+int		 db_query_fields(struct http_request *, const char *, int,
+		    const char **, int *, int *);
 PGresult	*db_result(struct http_request *);
 void		 db_release(struct http_request *);
 int		 db_error_response(struct http_request *);

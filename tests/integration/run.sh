@@ -69,7 +69,8 @@ if [ -z "${TEST_FILES:-}" ] || [ -n "${TEST_POOLED_FILES:-}" ]; then
 	    ${TEST_POOLED_FILES:-tests/integration/tasks.test.mjs \
 	    tests/integration/tasks_list.test.mjs \
 	    tests/integration/users.test.mjs tests/integration/parity.test.mjs \
-	    tests/integration/counters.test.mjs}
+	    tests/integration/counters.test.mjs \
+	    tests/integration/attachments.test.mjs}
 	# They went through it: PgBouncer logged their TLS logins.
 	logins=$(grep -c 'login attempt: db=app user=app tls=TLS' \
 	    "$work/pgbouncer/pgbouncer.log" || true)

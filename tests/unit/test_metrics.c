@@ -37,8 +37,10 @@ test_status_index(void **state)
 
 	assert_int_equal(metrics_status_index(200), 0);
 	assert_int_equal(metrics_status_index(201), 1);
-	assert_int_equal(metrics_status_index(429), 15);
-	assert_int_equal(metrics_status_index(504), 18);
+	assert_int_equal(metrics_status_index(206), 3);
+	assert_int_equal(metrics_status_index(416), 14);
+	assert_int_equal(metrics_status_index(429), 17);
+	assert_int_equal(metrics_status_index(504), 20);
 	/* Anything unlisted is "other", the last slot. */
 	assert_int_equal(metrics_status_index(418), MET_STATUSES - 1);
 	assert_int_equal(metrics_status_index(0), MET_STATUSES - 1);
@@ -69,6 +71,9 @@ test_render_exact(void **state)
 	metrics_request(m, 0, POST, 418, 3000000);
 	metrics_add(&m->auth_failures[0], 2);
 	metrics_add(&m->rate_limited, 5);
+	metrics_add(&m->attachment_uploads, 2);
+	metrics_add(&m->attachment_bytes_stored, 300);
+	metrics_add(&m->attachment_bytes_sent, 7);
 	m->db_in_use[0] = 2;
 	m->db_in_use[63] = 1;
 	m->db_queued[7] = 4;
@@ -124,6 +129,21 @@ test_render_exact(void **state)
 	    "# TYPE db_statements_total counter\n"
 	    "db_statements_total{mode=\"prepared\"} 0\n"
 	    "db_statements_total{mode=\"unnamed\"} 0\n"
+	    "# HELP attachment_uploads_total Attachments stored.\n"
+	    "# TYPE attachment_uploads_total counter\n"
+	    "attachment_uploads_total 2\n"
+	    "# HELP attachment_bytes_stored_total Bytes of attachments "
+	    "stored.\n"
+	    "# TYPE attachment_bytes_stored_total counter\n"
+	    "attachment_bytes_stored_total 300\n"
+	    "# HELP attachment_bytes_sent_total Bytes of attachments "
+	    "downloaded.\n"
+	    "# TYPE attachment_bytes_sent_total counter\n"
+	    "attachment_bytes_sent_total 7\n"
+	    "# HELP attachment_deletes_total Attachments deleted by "
+	    "DELETE.\n"
+	    "# TYPE attachment_deletes_total counter\n"
+	    "attachment_deletes_total 0\n"
 	    "# HELP db_connections_in_use Database connections running a "
 	    "query, all workers.\n"
 	    "# TYPE db_connections_in_use gauge\n"
