@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tasks_sql.h"
+#include "api/tasks_sql.h"
 
 int	main(int, char **);
 

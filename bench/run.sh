@@ -159,8 +159,8 @@ psql "$dburl" -Xq -v ON_ERROR_STOP=1 -c "
 id=$(psql "$dburl" -XAtq -c "SELECT id FROM tasks WHERE user_id = 'bench-user' LIMIT 1")
 
 cc -std=c99 -D_GNU_SOURCE -Isrc -o "$work/print-sql" bench/print-sql.c \
-    src/strbuf.c \
-    src/tasks_sql.c
+    src/core/strbuf.c \
+    src/api/tasks_sql.c
 "$work/print-sql" list > "$work/list.sql"
 "$work/print-sql" get > "$work/get.sql"
 "$work/print-sql" post > "$work/post.sql"
