@@ -94,11 +94,13 @@ pids="$pids $!"
 # The product again over TCP + TLS, and through PgBouncer (edge layer on).
 tport=$(free_port)
 pport=$(free_port)
-for pair in "$tport $tlsurl" "$pport $poolurl"; do
+# PgBouncer 1.18 in transaction mode takes no prepared statements.
+for pair in "$tport $tlsurl on" "$pport $poolurl off"; do
 	set -- $pair
 	sed -e "s#bind 127.0.0.1 $port#bind 127.0.0.1 $1#" "$work/kore.conf" \
 	    > "$work/kore-$1.conf"
-	DATABASE_URL=$2 BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+	DATABASE_URL=$2 DATABASE_PREPARED_STATEMENTS=$3 \
+	    BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
 	    CORS_ORIGINS=https://app.example.com RATE_LIMIT_RPM=1000000 \
 	    RATE_LIMIT_ANON_RPM=1000000 ENV_FILE=/nonexistent \
 	    .build/kore/kore -fnrq -c "$work/kore-$1.conf" \
