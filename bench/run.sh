@@ -79,14 +79,28 @@ DATABASE_URL=$sockurl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
     > "$work/server-off.log" 2>&1 &
 pids="$pids $!"
 
+# The product with prepared statements off (DATABASE_PREPARED_STATEMENTS):
+# what each request costs PostgreSQL when it parses and plans every time.
+uport=$(free_port)
+sed -e "s#bind 127.0.0.1 $port#bind 127.0.0.1 $uport#" "$work/kore.conf" \
+    > "$work/kore-unprepared.conf"
+DATABASE_URL=$sockurl BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+    CORS_ORIGINS=https://app.example.com RATE_LIMIT_RPM=1000000 \
+    RATE_LIMIT_ANON_RPM=1000000 DATABASE_PREPARED_STATEMENTS=off \
+    ENV_FILE=/nonexistent .build/kore/kore -fnrq -c "$work/kore-unprepared.conf" \
+    > "$work/server-unprepared.log" 2>&1 &
+pids="$pids $!"
+
 # The product again over TCP + TLS, and through PgBouncer (edge layer on).
 tport=$(free_port)
 pport=$(free_port)
-for pair in "$tport $tlsurl" "$pport $poolurl"; do
+# PgBouncer 1.18 in transaction mode takes no prepared statements.
+for pair in "$tport $tlsurl on" "$pport $poolurl off"; do
 	set -- $pair
 	sed -e "s#bind 127.0.0.1 $port#bind 127.0.0.1 $1#" "$work/kore.conf" \
 	    > "$work/kore-$1.conf"
-	DATABASE_URL=$2 BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
+	DATABASE_URL=$2 DATABASE_PREPARED_STATEMENTS=$3 \
+	    BETTER_AUTH_SECRET=$secret LOG_LEVEL=warning \
 	    CORS_ORIGINS=https://app.example.com RATE_LIMIT_RPM=1000000 \
 	    RATE_LIMIT_ANON_RPM=1000000 ENV_FILE=/nonexistent \
 	    .build/kore/kore -fnrq -c "$work/kore-$1.conf" \
@@ -117,7 +131,7 @@ CONF
 .build/kore/kore -fnrq -c "$work/bare.conf" > "$work/bare.log" 2>&1 &
 pids="$pids $!"
 
-for p in "$port" "$bport" "$oport" "$tport" "$pport"; do
+for p in "$port" "$bport" "$oport" "$uport" "$tport" "$pport"; do
 	n=0
 	until curl -sk -o /dev/null "https://127.0.0.1:$p/healthz"; do
 		n=$((n + 1))
@@ -127,7 +141,7 @@ for p in "$port" "$bport" "$oport" "$tport" "$pport"; do
 done
 
 # Each server opens its database connections before it is measured.
-for p in "$port" "$oport" "$tport" "$pport"; do
+for p in "$port" "$oport" "$uport" "$tport" "$pport"; do
 	wrk -t2 -c64 -d2s "https://127.0.0.1:$p/readyz" >/dev/null 2>&1
 done
 
@@ -229,6 +243,13 @@ run "GET /api/v1/tasks/{id}" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id"
 run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
     "https://127.0.0.1:$port/api/v1/tasks"
+forget_posts
+run "GET /api/v1/users/me (prepared off)" -H "$auth" \
+    "https://127.0.0.1:$uport/api/v1/users/me"
+run "GET /api/v1/tasks/{id} (prepared off)" -H "$auth" \
+    "https://127.0.0.1:$uport/api/v1/tasks/$id"
+run "POST /api/v1/tasks (prepared off)" -H "$auth" -s bench/post.lua \
+    "https://127.0.0.1:$uport/api/v1/tasks"
 forget_posts
 # The database rows again over each network path to PostgreSQL.
 for pair in "$tport TCP+TLS" "$pport PgBouncer"; do

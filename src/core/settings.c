@@ -39,6 +39,7 @@ static int	setting_http_url(const char *);
 static int	setting_loopback_url(const char *);
 static int	setting_ports(const char *);
 static int	setting_one_of(const char *, const char * const *);
+static int	setting_pooler_like(const char *);
 
 struct settings		settings;
 
@@ -73,7 +74,8 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	v = get("DATABASE_PREPARED_STATEMENTS");
 	if (v == NULL || *v == '\0') {
 		s->database_prepared = !strcmp(s->database_conninfo,
-		    s->database_direct_conninfo);
+		    s->database_direct_conninfo) &&
+		    !setting_pooler_like(s->database_conninfo);
 	} else if (!strcmp(v, "on")) {
 		s->database_prepared = 1;
 	} else if (!strcmp(v, "off")) {
@@ -448,6 +450,42 @@ setting_ports(const char *v)
 			return (0);
 		v = ep + 1;
 	}
+}
+
+/*
+ * Whether a connection string looks like a pooler's: Neon's pooled host
+ * (its first label ends in "-pooler") or PgBouncer's default port 6432.
+ * A guess only for the default; DATABASE_PREPARED_STATEMENTS decides.
+ */
+static int
+setting_pooler_like(const char *conninfo)
+{
+	PQconninfoOption	*opts, *o;
+	const char		*dot;
+	char			*perr;
+	int			 pooler;
+
+	perr = NULL;
+	if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
+		if (perr != NULL)
+			PQfreemem(perr);
+		return (1);
+	}
+	pooler = 0;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (!strcmp(o->keyword, "host")) {
+			dot = strchrnul(o->val, '.');
+			if (dot - o->val >= 7 && !strncmp(dot - 7, "-pooler", 7))
+				pooler = 1;
+		} else if (!strcmp(o->keyword, "port") &&
+		    !strcmp(o->val, "6432")) {
+			pooler = 1;
+		}
+	}
+	PQconninfoFree(opts);
+	return (pooler);
 }
 
 static int

@@ -67,6 +67,11 @@ export function testConfig(port, { workers = 2, edit } = {}) {
   return file;
 }
 
+// Whether a database URL goes through our PgBouncer (any database on it).
+function viaPgBouncer(url) {
+  return Boolean(url && pooledUrl) && new URL(url).port === new URL(pooledUrl).port;
+}
+
 const sanitizerRe = /ERROR: AddressSanitizer|runtime error:|LeakSanitizer|sandbox violation/;
 
 const KEY_SOURCES = ['BETTER_AUTH_JWKS_URL', 'BETTER_AUTH_JWKS_FILE', 'BETTER_AUTH_SECRET'];
@@ -93,7 +98,7 @@ export async function startServer({ env = {}, workers = 2, edit, waitReady = tru
       // Through our PgBouncer (1.18, transaction mode) prepared statements
       // must be off, as README's deployment section says for such poolers;
       // every direct server keeps the default (on).
-      ...((env.DATABASE_URL ?? databaseUrl) === pooledUrl ? { DATABASE_PREPARED_STATEMENTS: 'off' } : {}),
+      ...(viaPgBouncer(env.DATABASE_URL ?? databaseUrl) ? { DATABASE_PREPARED_STATEMENTS: 'off' } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -641,6 +641,21 @@ test_prepared_statements_default_by_url(void **state)
 	assert_int_equal(s.database_prepared, 0);
 	settings_free(&s);
 
+	/* Neon's pooled host, PgBouncer's port: taken for poolers. */
+	env_unset("DATABASE_PREPARED_STATEMENTS");
+	env_set("DATABASE_URL", "postgresql://a:pw@ep-cool-123-pooler.eu-central-1.aws.neon.tech/app");
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 0);
+	settings_free(&s);
+	env_set("DATABASE_URL", "postgresql://a:pw@ep-cool-123.eu-central-1.aws.neon.tech/app");
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 1);
+	settings_free(&s);
+	env_set("DATABASE_URL", "postgresql://a:pw@db.internal:6432/app");
+	assert_int_equal(settings_load(&s, fake_getenv, err, sizeof(err)), 1);
+	assert_int_equal(s.database_prepared, 0);
+	settings_free(&s);
+
 	env_set("DATABASE_PREPARED_STATEMENTS", "yes");
 	expect_error("DATABASE_PREPARED_STATEMENTS: on or off", err,
 	    sizeof(err));
