@@ -69,7 +69,11 @@ export function testConfig(port, { workers = 2, edit } = {}) {
 
 // Whether a database URL goes through our PgBouncer (any database on it).
 function viaPgBouncer(url) {
-  return Boolean(url && pooledUrl) && new URL(url).port === new URL(pooledUrl).port;
+  try {
+    return Boolean(url && pooledUrl) && new URL(url).port === new URL(pooledUrl).port;
+  } catch {
+    return false;	// not a URL: a test of a bad setting
+  }
 }
 
 const sanitizerRe = /ERROR: AddressSanitizer|runtime error:|LeakSanitizer|sandbox violation/;
