@@ -173,8 +173,8 @@ BEGIN
     UPDATE attachments x SET ready = true, sha256 = p_sha256
     WHERE x.id = p_id RETURNING * INTO a;
 
-    -- EVENT attachment.created: the outbox issue (#15, migration 0007)
-    -- writes its event row here, in this transaction.
+    -- attachment.created: a trigger on this UPDATE writes its event row,
+    -- in this transaction (0009_attachment_events.sql).
 
     RETURN QUERY SELECT 'ok'::text, api_attachment_json(a)::text;
 END $$;
