@@ -98,8 +98,12 @@ phase() {	# name, then the command run $par at once, $rounds times
 	local sampler=$!
 	start=$(date +%s.%N)
 	for r in $(seq "$rounds"); do
-		for i in $(seq "$par"); do "$@" "$r-$i" & done
-		wait $(jobs -p | grep -v "^$sampler$") 2>/dev/null || true
+		local clients=""
+		for i in $(seq "$par"); do
+			"$@" "$r-$i" &
+			clients="$clients $!"
+		done
+		wait $clients
 	done
 	end=$(date +%s.%N)
 	rm -f "$work/sampling"

@@ -255,6 +255,8 @@ att_upload(struct http_request *req, struct request_ctx *ctx,
 			return (http_error(req, 413, "Storage quota exceeded"));
 		kore_strlcpy(c->id, db_value(req, 0, "id"), sizeof(c->id));
 		db_release(req);
+		/* From here on the row exists: a failure deletes it. */
+		c->phase = ATT_CHUNKS;
 
 		if (!http_body_rewind(req))
 			return (http_error_internal(req, "attachments: rewind"));
@@ -266,7 +268,6 @@ att_upload(struct http_request *req, struct request_ctx *ctx,
 		/* Skip to the file's first byte (past the part headers). */
 		if (!att_read_full(req, NULL, c->pos))
 			return (http_error_internal(req, "attachments: read"));
-		c->phase = ATT_CHUNKS;
 	}
 
 	return (att_store(req, ctx, c));

@@ -14,7 +14,7 @@ enum byterange
 byterange_parse(const char *h, uint64_t size, uint64_t *first,
     uint64_t *last)
 {
-	uint64_t	a, b;
+	uint64_t	a = 0, b = 0;
 	int		have_a, have_b;
 
 	/* Only read when set below; gcc -O2 cannot see that. */

@@ -9,8 +9,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import tls from 'node:tls';
-import { startServer, request, psql, mintToken, caPem, sleep } from './harness.mjs';
+import { startServer, request, psql, mintToken, caPem, sleep, adminUrl } from './harness.mjs';
 
 const SECRET = 'attachments-integration-secret-0123456789-abc';
 const RUN = randomBytes(4).toString('hex');
@@ -342,7 +343,15 @@ describe('bad input stores nothing', () => {
   });
 
   test('a client gone once its whole body is sent (while the chunks are stored) leaves nothing', async () => {
-    const body = multipart([{ name: 'file', filename: 'gone.bin', data: randomBytes(10 * MiB) }]);
+    // The chunk table locked against inserts: the upload begins (its row
+    // not ready) and waits at its first chunk; then the client goes, and
+    // the lock goes 1.5 s later. The handler never finishes: the row is
+    // deleted as its request ends.
+    const holder = spawn('psql', [adminUrl, '-XAtq', '-c',
+      'BEGIN; LOCK TABLE attachment_chunks IN SHARE MODE; SELECT pg_sleep(4); COMMIT;'], { stdio: 'ignore' });
+    const held = new Promise((resolve) => holder.on('exit', resolve));
+    await sleep(300);
+    const body = multipart([{ name: 'file', filename: 'gone.bin', data: randomBytes(2 * MiB) }]);
     const sock = tls.connect({ host: '127.0.0.1', port: srv.port, servername: 'localhost', ca: caPem });
     await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
     sock.write([
@@ -350,14 +359,13 @@ describe('bad input stores nothing', () => {
       `Authorization: ${u.headers.authorization}`, `Content-Type: ${body.type}`,
       `Content-Length: ${body.body.length}`, '', '',
     ].join('\r\n'));
-    await new Promise((resolve) => sock.write(body.body, resolve));
-    // Until the first chunk row is there, then the client goes.
-    for (let i = 0; i < 500 && chunkRows(u) === '0'; i++) await sleep(10);
-    assert.notEqual(chunkRows(u), '0', 'the upload never reached its chunks');
+    sock.write(body.body);
+    for (let i = 0; i < 300 && rows(u) === '0'; i++) await sleep(10);
+    assert.equal(psql(`SELECT count(*) FROM attachments WHERE user_id = '${u.sub}' AND NOT ready`), '1',
+      'the upload began and waits at its chunks');
     sock.destroy();
-    // The row goes when the request ends, after the statement in flight:
-    // waited for (a loaded machine takes its time), never assumed.
-    for (let i = 0; i < 200 && rows(u) !== '0'; i++) await sleep(100);
+    await held;
+    for (let i = 0; i < 100 && rows(u) !== '0'; i++) await sleep(50);
     assert.equal(rows(u), '0');
     assert.equal(chunkRows(u), '0');
   });

@@ -405,7 +405,14 @@ describe("Kore's own answers", () => {
     const user = bearer('head');
     const t = await request(srv, '/api/v1/tasks', { method: 'POST', headers: user, body: { title: 'head' } });
     assert.equal(t.status, 201);
+    const a = await request(srv, `/api/v1/tasks/${t.json.id}/attachments`, {
+      method: 'POST', headers: { ...user, 'content-type': 'multipart/form-data; boundary=B' },
+      body: '--B\r\nContent-Disposition: form-data; name="file"; filename="h.txt"\r\n\r\nhead\r\n--B--\r\n',
+    });
+    assert.equal(a.status, 201, a.text);
     const concrete = {
+      '/api/v1/tasks/{task_id}/attachments': `/api/v1/tasks/${t.json.id}/attachments`,
+      '/api/v1/attachments/{attachment_id}': `/api/v1/attachments/${a.json.id}`,
       '/api/v1/users/{user_id}': '/api/v1/users/someone',
       '/api/v1/tasks/{task_id}': `/api/v1/tasks/${t.json.id}`,
       '/api/{user_id}/tasks': `/api/drain-${RUN}/tasks`,

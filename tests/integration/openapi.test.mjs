@@ -206,6 +206,7 @@ test('a server without its documentation files does not start', async () => {
 describe('every protected operation', () => {
   test('answers 401 in its documented shape without a token, and with a bad one', async () => {
     const concrete = (template) => template.replace('{task_id}', '0f8fad5b-d9cb-469f-a165-70867728950e')
+      .replace('{attachment_id}', '0f8fad5b-d9cb-469f-a165-70867728950e')
       .replace('{user_id}', 'someone');
     let n = 0;
     for (const [template, item] of Object.entries(openapi.paths)) {
@@ -236,10 +237,16 @@ describe('documented errors, through the conformance check', () => {
       if (!template.startsWith('/api/') || template.startsWith('/api/v1/users')) continue;
       for (const [m, op] of Object.entries(item)) {
         const method = m.toUpperCase();
-        const body = op.requestBody ? { title: 'x' } : undefined;
-        const own = template.replace('{user_id}', sub).replace('{task_id}', unknown);
-        if (template.includes('{task_id}')) {
-          const r = await request(srv, own, { method, body, headers: auth });
+        // A multipart operation (an upload) gets a multipart body.
+        const multipart = op.requestBody?.content?.['multipart/form-data'];
+        const body = !op.requestBody ? undefined : multipart
+          ? '--B\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nx\r\n--B--\r\n'
+          : { title: 'x' };
+        const headers = multipart ? { ...auth, 'content-type': 'multipart/form-data; boundary=B' } : auth;
+        const own = template.replace('{user_id}', sub).replace('{task_id}', unknown)
+          .replace('{attachment_id}', unknown);
+        if (template.includes('{task_id}') || template.includes('{attachment_id}')) {
+          const r = await request(srv, own, { method, body, headers });
           assert.equal(r.status, 404, `${method} ${own}`);
           seen.push(`${method} ${template} 404`);
         }
@@ -250,7 +257,11 @@ describe('documented errors, through the conformance check', () => {
         if (op.requestBody) {
           const r = await request(srv, own, { method, body: 'title=x', headers: { ...auth, 'content-type': 'text/plain' } });
           assert.equal(r.status, 415, `${method} ${template}`);
-          const big = await request(srv, own, { method, body: `{"title":"${'x'.repeat(1100000)}"}`, headers: auth });
+          // Over the route's limit: 1 MiB, or an upload's 10 MiB.
+          const big = await request(srv, own, {
+            method, headers: multipart ? headers : auth,
+            body: `{"title":"${'x'.repeat(multipart ? 11 * 1024 * 1024 : 1100000)}"}`,
+          });
           assert.equal(big.status, 413, `${method} ${template}`);
         }
       }
