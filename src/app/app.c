@@ -25,6 +25,7 @@
 #include "db/db_call.h"
 #include "http/http_auth.h"
 #include "http/http_response.h"
+#include "live/live.h"
 
 /* Backoff between tries while a starting instance waits for its database. */
 #define APP_DB_BACKOFF_FIRST_MS	250
@@ -139,6 +140,7 @@ kore_worker_configure(void)
 	http_response_worker_init();
 	auth_worker_init();
 	jwks_source_worker_init();
+	live_worker_init();
 }
 
 /*

@@ -41,6 +41,7 @@ struct settings {
 	enum log_level	log_level;
 	char		*metrics_token;
 	long		upload_max_bytes;
+	long		live_max_per_user;
 	char		*migrations_dir;
 	char		*docs_dir;
 };
