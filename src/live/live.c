@@ -57,9 +57,10 @@ extern int	worker_draining;
 	"EXISTS (SELECT 1 FROM events WHERE user_id = $1 "		\
 	"AND id = $2::bigint)"
 
+/* ORDER BY e.id: a bare "id" would be the text column (1, 10, 2). */
 #define SQL_LIVE_FETCH							\
-	"SELECT id::text, body FROM events WHERE user_id = $1 "		\
-	"AND id > $2::bigint ORDER BY id LIMIT 200"
+	"SELECT e.id::text, e.body FROM events e WHERE e.user_id = $1 "	\
+	"AND e.id > $2::bigint ORDER BY e.id LIMIT 200"
 
 struct live_user;
 

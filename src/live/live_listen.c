@@ -105,7 +105,18 @@ listen_event(void *arg, int error)
 static void
 listen_connect(void)
 {
-	lst.conn = PQconnectStart(settings.database_direct_conninfo);
+	char		conninfo[4096];
+	int		n;
+
+	/* Named apart from the request pool's backends (last one wins). */
+	n = snprintf(conninfo, sizeof(conninfo),
+	    "%s application_name=tasks-api-live",
+	    settings.database_direct_conninfo);
+	if (n < 0 || (size_t)n >= sizeof(conninfo)) {
+		listen_fail("DATABASE_URL_DIRECT too long");
+		return;
+	}
+	lst.conn = PQconnectStart(conninfo);
 	if (lst.conn == NULL) {
 		listen_fail("out of memory");
 		return;

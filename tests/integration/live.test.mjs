@@ -236,4 +236,266 @@ describe('live updates, one instance', () => {
     assert.deepEqual(sse.events[0].data.data, t);
     sse.close();
   });
+  test('replay: ?since= sends exactly the events after it, then live, with no gap or duplicate while writes continue', async () => {
+    const me = uid('replay');
+    const first = openWs(srv, { sub: me });
+    await first.opened;
+    await sleep(200);
+    for (let i = 0; i < 3; i++) await createTask(srv, me, `before ${i}`);
+    const seen = await take(first, 3);
+    first.close();
+    await first.closed;
+
+    // Writes go on while the client is away and while it comes back.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) { await createTask(srv, me, `during ${written}`); written++; }
+    })();
+    await sleep(300);
+    const again = openWs(srv, { sub: me, query: `?since=${seen[2].id}` });
+    await again.opened;
+    await sleep(500);
+    writing = false;
+    await writer;
+    await createTask(srv, me, 'after');
+    const all = psql(`SELECT string_agg(id::text, ',' ORDER BY id) FROM events WHERE user_id = '${me}' AND id > ${seen[2].id}`).split(',');
+    assert.ok(written >= 2, `writes went on (${written})`);
+    const got = await take(again, all.length);
+    assert.deepEqual(got.map((m) => m.id), all, 'every event after since, once, in order');
+    assert.equal(got.at(-1).data.title, 'after');
+    await sleep(300);
+    assert.equal(again.queued(), 0, 'nothing twice');
+    again.close();
+  });
+
+  test('replay: a since that is not one of the user\'s retained events gets {"type":"resync"} first, then live', async () => {
+    const me = uid('resync');
+    const other = uid('resync-other');
+    await createTask(srv, other, 'theirs');
+    const theirs = psql(`SELECT max(id) FROM events WHERE user_id = '${other}'`);
+    const max = psql('SELECT max(id) FROM events');
+    for (const since of ['0', String(BigInt(max) + 1000n), theirs]) {
+      const ws = openWs(srv, { sub: me, query: `?since=${since}` });
+      await ws.opened;
+      assert.deepEqual(await ws.next(), { type: 'resync' }, `since=${since}`);
+      await sleep(200);
+      const t = await createTask(srv, me, `after resync ${since}`);
+      const m = await ws.next();
+      assert.equal(m.type, 'task.created');
+      assert.equal(m.data.id, t.id);
+      ws.close();
+      await ws.closed;
+      // The old events of this user are not replayed after a resync.
+      await sleep(200);
+      assert.equal(ws.queued(), 0);
+    }
+    // A malformed since is a 422 before the upgrade.
+    const bad = openWs(srv, { sub: me, query: '?since=abc' });
+    const e = await bad.opened.then(() => null, (x) => x);
+    assert.equal(e?.status, 422);
+    assert.equal(JSON.parse(e.body).detail[0].loc.join('.'), 'query.since');
+  });
+
+  test('SSE: Last-Event-ID replays after that id, then live; an unknown one resyncs', async () => {
+    const me = uid('sse-replay');
+    await createTask(srv, me, 'one');
+    await createTask(srv, me, 'two');
+    const ids = psql(`SELECT string_agg(id::text, ',' ORDER BY id) FROM events WHERE user_id = '${me}'`).split(',');
+    const sse = openSse(srv, { sub: me, headers: { 'last-event-id': ids[0] } });
+    await sse.response;
+    await sse.until(() => sse.events.length >= 1);
+    await createTask(srv, me, 'three');
+    await sse.until(() => sse.events.length >= 2);
+    assert.equal(sse.events[0].id, ids[1]);
+    assert.equal(sse.events[1].data.data.title, 'three');
+    sse.close();
+
+    const lost = openSse(srv, { sub: me, headers: { 'last-event-id': 'nonsense' } });
+    await lost.response;
+    await lost.until(() => lost.events.length >= 1);
+    assert.deepEqual(lost.events[0], { id: null, data: { type: 'resync' } });
+    lost.close();
+  });
+
+  test('token lifetime: exp closes with 4001, {"type":"auth"} extends it, another user\'s token closes with 4003', async () => {
+    const me = uid('exp');
+    const short = openWs(srv, { token: tokenFor(me, 2) });
+    await short.opened;
+    const t0 = Date.now();
+    const { code } = await short.closed;
+    assert.equal(code, 4001);
+    assert.ok(Date.now() - t0 < 6000, 'closed near the expiry');
+
+    const renewed = openWs(srv, { token: tokenFor(me, 2) });
+    await renewed.opened;
+    renewed.send(JSON.stringify({ type: 'auth', token: tokenFor(me, 600) }));
+    await sleep(4000);
+    assert.equal(renewed.readyState, WebSocket.OPEN, 'a fresh token kept it open past the first exp');
+    const t = await createTask(srv, me, 'still here');
+    assert.equal((await renewed.next()).data.id, t.id);
+    renewed.send(JSON.stringify({ type: 'auth', token: tok(uid('someone-else')) }));
+    assert.equal((await renewed.closed).code, 4003);
+
+    const refused = openWs(srv, { sub: me });
+    await refused.opened;
+    refused.send(JSON.stringify({ type: 'auth', token: `${tok(me)}x` }));
+    assert.equal((await refused.closed).code, 4001);
+
+    // SSE: the stream ends at the token's exp.
+    const sse = openSse(srv, { token: tokenFor(me, 2) });
+    await sse.response;
+    await sse.until(() => sse.ended, 8000);
+  });
+
+  test('metrics: open connections, messages sent, drops by reason', async () => {
+    const ws = openWs(srv, { sub: uid('metrics') });
+    await ws.opened;
+    const r = await request(srv, '/metrics');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /^live_connections\{kind="websocket"\} [1-9]\d*$/m);
+    assert.match(r.text, /^live_messages_sent_total [1-9]\d*$/m);
+    assert.match(r.text, /^live_drops_total\{reason="token_expired"\} [1-9]\d*$/m);
+    assert.match(r.text, /^live_drops_total\{reason="token_refused"\} [1-9]\d*$/m);
+    ws.close();
+  });
+});
+
+describe('live updates across workers and instances', () => {
+  let a;
+  let b;
+  before(async () => {
+    a = await startServer({ env: SECRET_ENV });
+    b = await startServer({ env: SECRET_ENV });
+  });
+  after(async () => { await a.stop(); await b.stop(); });
+
+  test('a change made through instance A reaches sockets and streams on instance B (and A), every worker', async () => {
+    const me = uid('two');
+    const sockets = [];
+    for (let i = 0; i < 4; i++) sockets.push(openWs(i % 2 ? a : b, { sub: me }));
+    await Promise.all(sockets.map((w) => w.opened));
+    const sse = openSse(b, { sub: me });
+    await sse.response;
+    await sleep(300);
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await createTask(i % 2 ? a : b, me, `cross ${i}`));
+    for (const w of sockets) {
+      const got = await take(w, 4);
+      assert.deepEqual(got.map((m) => m.data.id), made.map((t) => t.id));
+      w.close();
+    }
+    await sse.until(() => sse.events.length >= 4);
+    assert.deepEqual(sse.events.map((e) => e.data.data.id), made.map((t) => t.id));
+    sse.close();
+  });
+
+  test('the LISTEN connection killed (pg_terminate_backend) comes back, and no event is lost', async () => {
+    const me = uid('kill');
+    const ws = openWs(b, { sub: me });
+    await ws.opened;
+    await sleep(300);
+    const listeners = () => Number(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tasks-api-live' AND query = 'LISTEN live_events'"));
+    assert.equal(listeners(), 2, 'one LISTEN connection per instance');
+    const before = psql(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tasks-api-live'`);
+    assert.equal(before, '2');
+
+    const made = [];
+    for (let i = 0; i < 5; i++) {
+      psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tasks-api-live'");
+      // Written while neither instance listens.
+      made.push(await createTask(a, me, `while down ${i}`));
+      await sleep(50);
+    }
+    const got = await take(ws, 5, 20000);
+    assert.deepEqual(got.map((m) => m.data.id), made.map((t) => t.id));
+    const deadline = Date.now() + 15000;
+    while (listeners() !== 2) {
+      assert.ok(Date.now() < deadline, 'both listeners came back');
+      await sleep(200);
+    }
+    const t = await createTask(a, me, 'after recovery');
+    assert.equal((await ws.next()).data.id, t.id);
+    const m = await request(b, '/metrics');
+    assert.match(m.text, /^live_listen_reconnects_total [1-9]\d*$/m);
+    await sleep(300);
+    assert.equal(ws.queued(), 0, 'nothing twice');
+    ws.close();
+  });
+});
+
+describe('live limits and shutdown', () => {
+  let srv;
+  before(async () => { srv = await startServer({ env: { ...SECRET_ENV, LIVE_MAX_CONNECTIONS_PER_USER: '3' } }); });
+  after(async () => { if (srv.exited === null) await srv.stop(); });
+
+  test('LIVE_MAX_CONNECTIONS_PER_USER per user on the instance: the next upgrade answers 429', async () => {
+    const me = uid('limit');
+    const open = [openWs(srv, { sub: me }), openWs(srv, { sub: me })];
+    await Promise.all(open.map((w) => w.opened));
+    const sse = openSse(srv, { sub: me });
+    assert.equal((await sse.response).statusCode, 200);
+    const extra = openWs(srv, { sub: me });
+    const e = await extra.opened.then(() => null, (x) => x);
+    assert.equal(e?.status, 429);
+    assert.deepEqual(JSON.parse(e.body), { detail: 'Too many live connections' });
+    const r = await request(srv, '/api/v1/events', { headers: { authorization: `Bearer ${tok(me)}` } });
+    assert.equal(r.status, 429);
+    // Another user is not affected; a slot freed is usable again.
+    const other = openWs(srv, { sub: uid('limit-other') });
+    await other.opened;
+    open[0].close();
+    await open[0].closed;
+    await sleep(300);
+    const back = openWs(srv, { sub: me });
+    await back.opened;
+    for (const w of [open[1], other, back]) w.close();
+    sse.close();
+  });
+
+  test('a consumer more than 1 MiB behind is closed with 1013, and resumes with since', async () => {
+    const me = uid('slow');
+    const ws = openWs(srv, { sub: me });
+    await ws.opened;
+    await sleep(300);
+    ws._socket.pause();
+    // 200 events of 60 KB each: 12 MB, far more than socket buffers.
+    psql(`SELECT events_emit('${me}', 'test.big', json_build_object('pad', repeat('x', 60000))) FROM generate_series(1, 200)`);
+    await sleep(2000);
+    ws._socket.resume();
+    const { code } = await ws.closed;
+    assert.equal(code, 1013);
+    const received = [];
+    for (;;) {
+      const m = await ws.next(100).catch(() => null);
+      if (m === null) break;
+      received.push(m);
+    }
+    assert.ok(received.length < 200, `closed before the end (${received.length} received)`);
+    const ids = psql(`SELECT string_agg(id::text, ',' ORDER BY id) FROM events WHERE user_id = '${me}'`).split(',');
+    assert.deepEqual(received.map((m) => m.id), ids.slice(0, received.length), 'what arrived came in order');
+    // Reading again from the last id received gets the rest, once each.
+    const last = received.length ? received.at(-1).id : null;
+    const again = openWs(srv, { sub: me, query: last ? `?since=${last}` : '' });
+    await again.opened;
+    if (last === null) { again.close(); return; }
+    const rest = await take(again, 200 - received.length, 20000);
+    assert.deepEqual(rest.map((m) => m.id), ids.slice(received.length));
+    again.close();
+    const r = await request(srv, '/metrics');
+    assert.match(r.text, /^live_drops_total\{reason="slow_consumer"\} [1-9]\d*$/m);
+  });
+
+  test('SIGTERM closes live connections with 1001 and the server exits 0', async () => {
+    const ws = openWs(srv, { sub: uid('term') });
+    await ws.opened;
+    const sse = openSse(srv, { sub: uid('term') });
+    await sse.response;
+    srv.child.kill('SIGTERM');
+    assert.equal((await ws.closed).code, 1001);
+    await sse.until(() => sse.ended, 10000);
+    const { code } = await srv.exitPromise;
+    assert.equal(code, 0);
+    await srv.stop();
+  });
 });
