@@ -40,6 +40,8 @@
 #define LIVE_WS_PING_MS		30000
 #define LIVE_SSE_PING_MS	15000
 #define LIVE_CLOSE_WAIT_MS	5000
+/* Kore's idle timer for a stream nobody reads from (see live_sse_start). */
+#define LIVE_SSE_IDLE_MS	(7ULL * 24 * 3600 * 1000)
 #define LIVE_FETCH_LIMIT	200
 #define LIVE_BACKLOG_MAX	(1024 * 1024)
 #define LIVE_BUCKETS		1024
@@ -215,8 +217,13 @@ live_sse_start(struct http_request *req, const char *user, long long exp,
 	lc = live_conn_new(c, LIVE_KIND_SSE, user, exp, since);
 	c->hdlr_extra = lc;
 	c->disconnect = live_ws_disconnect;
-	/* Liveness is ours: the pings below, write errors. */
-	c->idle_timer.length = KORE_IDLE_TIMER_MAX;
+	/*
+	 * Liveness is ours: the pings below, write errors. Kore would
+	 * otherwise drop it as a keep-alive waiting for its next request
+	 * (http_header_timeout), as the WebSocket handshake also disables.
+	 */
+	c->http_timeout = 0;
+	c->idle_timer.length = LIVE_SSE_IDLE_MS;
 	lc->next_ping = kore_time_ms() + LIVE_SSE_PING_MS;
 
 	/* Makes the client's EventSource fire "open" at once. */
