@@ -25,6 +25,7 @@
 #include "db/db_call.h"
 #include "http/http_auth.h"
 #include "http/http_response.h"
+#include "jobs/jobs.h"
 #include "live/live.h"
 
 /* Backoff between tries while a starting instance waits for its database. */
@@ -129,6 +130,10 @@ kore_parent_configure(int argc, char **argv)
 			    "not set: tokens for any app of this Better Auth "
 			    "instance are accepted");
 	}
+	if (settings.webhook_allow_private)
+		app_log(LOG_LEVEL_WARNING, "WEBHOOK_ALLOW_PRIVATE_NETWORKS is "
+		    "on: webhooks may reach loopback, private and link-local "
+		    "addresses and plain http:// (development and tests only)");
 	jwks_source_parent_init();
 	if (!shared_init())
 		app_fatal("cannot map the memory the workers share");
@@ -140,6 +145,7 @@ kore_worker_configure(void)
 	http_response_worker_init();
 	auth_worker_init();
 	jwks_source_worker_init();
+	jobs_worker_init();
 	live_worker_init();
 }
 

@@ -23,6 +23,17 @@ static const uint64_t	bucket_us[MET_BUCKETS - 1] = {
 	1000000, 2500000
 };
 
+/* Delivery attempts, seconds: the transfer's timeout is 10 s. */
+static const char	*dbucket_le[MET_DBUCKETS] = {
+	"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "5", "+Inf"
+};
+static const uint64_t	dbucket_us[MET_DBUCKETS - 1] = {
+	5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000
+};
+static const char	*outcomes[MET_OUTCOMES] = {
+	"delivered", "failed", "dead"
+};
+
 const char	*metrics_methods[MET_METHODS] = {
 	"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"
 };
@@ -65,6 +76,44 @@ metrics_request(struct metrics *m, size_t route, size_t method, int status,
 	metrics_add(&m->latency[route][b], 1);
 	metrics_add(&m->latency_sum_us[route], us);
 	metrics_add(&m->latency_count[route], 1);
+}
+
+int
+metrics_outcome_index(const char *outcome)
+{
+	int	i;
+
+	for (i = 0; i < MET_OUTCOMES; i++) {
+		if (!strcmp(outcomes[i], outcome))
+			return (i);
+	}
+	return (-1);
+}
+
+/* One delivery attempt's outcome and how long it took. */
+void
+metrics_delivery(struct metrics *m, const char *outcome, uint64_t us)
+{
+	size_t		b;
+	int		i;
+
+	if ((i = metrics_outcome_index(outcome)) < 0)
+		return;
+	metrics_add(&m->deliveries[i], 1);
+	for (b = 0; b < MET_DBUCKETS - 1 && us > dbucket_us[b]; b++)
+		;
+	metrics_add(&m->delivery_latency[b], 1);
+	metrics_add(&m->delivery_latency_sum_us, us);
+	metrics_add(&m->delivery_latency_count, 1);
+}
+
+void
+metrics_queue(struct metrics *m, int64_t pending, int64_t failed,
+    int64_t oldest_ms)
+{
+	__atomic_store_n(&m->queue_pending, pending, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->queue_failed, failed, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->queue_oldest_ms, oldest_ms, __ATOMIC_RELAXED);
 }
 
 void
@@ -151,6 +200,48 @@ metrics_render(const struct metrics *m, const struct metrics_names *n,
 	    "workers.\n"
 	    "# TYPE db_queries_queued gauge\n"
 	    "db_queries_queued %lld\n", (long long)in_use, (long long)queued);
+
+	strbuf_str(b, "# HELP webhook_deliveries_total Delivery attempts by "
+	    "outcome (failed: to be retried).\n"
+	    "# TYPE webhook_deliveries_total counter\n");
+	for (k = 0; k < MET_OUTCOMES; k++)
+		strbuf_printf(b, "webhook_deliveries_total{outcome=\"%s\"} "
+		    "%llu\n", outcomes[k],
+		    (unsigned long long)load(&m->deliveries[k]));
+	strbuf_str(b, "# HELP webhook_delivery_duration_seconds Time of a "
+	    "delivery attempt, claim to answer.\n"
+	    "# TYPE webhook_delivery_duration_seconds histogram\n");
+	for (cum = 0, k = 0; k < MET_DBUCKETS; k++) {
+		cum += load(&m->delivery_latency[k]);
+		strbuf_printf(b, "webhook_delivery_duration_seconds_bucket"
+		    "{le=\"%s\"} %llu\n", dbucket_le[k],
+		    (unsigned long long)cum);
+	}
+	strbuf_printf(b, "webhook_delivery_duration_seconds_sum %.6f\n"
+	    "webhook_delivery_duration_seconds_count %llu\n",
+	    (double)load(&m->delivery_latency_sum_us) / 1e6,
+	    (unsigned long long)load(&m->delivery_latency_count));
+	strbuf_printf(b, "# HELP webhook_queue_depth Open deliveries by "
+	    "state, at the last check.\n"
+	    "# TYPE webhook_queue_depth gauge\n"
+	    "webhook_queue_depth{state=\"pending\"} %lld\n"
+	    "webhook_queue_depth{state=\"failed\"} %lld\n"
+	    "# HELP webhook_queue_oldest_seconds Age of the oldest open "
+	    "delivery.\n"
+	    "# TYPE webhook_queue_oldest_seconds gauge\n"
+	    "webhook_queue_oldest_seconds %.3f\n"
+	    "# HELP reminders_fired_total reminder.due events written "
+	    "(late: fell due while no server ran).\n"
+	    "# TYPE reminders_fired_total counter\n"
+	    "reminders_fired_total{late=\"false\"} %llu\n"
+	    "reminders_fired_total{late=\"true\"} %llu\n",
+	    (long long)__atomic_load_n(&m->queue_pending, __ATOMIC_RELAXED),
+	    (long long)__atomic_load_n(&m->queue_failed, __ATOMIC_RELAXED),
+	    (double)__atomic_load_n(&m->queue_oldest_ms, __ATOMIC_RELAXED) /
+	    1e3,
+	    (unsigned long long)(load(&m->reminders_fired) -
+	    load(&m->reminders_late)),
+	    (unsigned long long)load(&m->reminders_late));
 }
 
 /* A label value, quoted and escaped as the text format wants. */

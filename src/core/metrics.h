@@ -17,6 +17,8 @@
 #define MET_BUCKETS	12
 #define MET_REASONS	16
 #define MET_WORKERS	64
+#define MET_OUTCOMES	3	/* delivered, failed, dead */
+#define MET_DBUCKETS	10
 
 struct metrics {
 	uint64_t	requests[MET_ROUTES][MET_METHODS][MET_STATUSES];
@@ -27,6 +29,17 @@ struct metrics {
 	uint64_t	rate_limited;
 	int64_t		db_in_use[MET_WORKERS];
 	int64_t		db_queued[MET_WORKERS];
+	/* Webhooks and reminders (jobs/). */
+	uint64_t	deliveries[MET_OUTCOMES];
+	uint64_t	delivery_latency[MET_DBUCKETS];
+	uint64_t	delivery_latency_sum_us;
+	uint64_t	delivery_latency_count;
+	uint64_t	reminders_fired;
+	uint64_t	reminders_late;
+	/* The queue as the last check saw it (any worker's). */
+	int64_t		queue_pending;
+	int64_t		queue_failed;
+	int64_t		queue_oldest_ms;
 };
 
 /* What renders a metrics page: names for the fixed indexes. */
@@ -42,6 +55,9 @@ extern const char	*metrics_methods[MET_METHODS];
 int	metrics_status_index(int);
 void	metrics_request(struct metrics *, size_t, size_t, int, uint64_t);
 void	metrics_add(uint64_t *, uint64_t);
+int	metrics_outcome_index(const char *);
+void	metrics_delivery(struct metrics *, const char *, uint64_t);
+void	metrics_queue(struct metrics *, int64_t, int64_t, int64_t);
 void	metrics_render(const struct metrics *, const struct metrics_names *,
 	    struct strbuf *);
 

@@ -186,3 +186,61 @@ netaddr_prefix_match(const struct netaddr *a, const struct netaddr_cidr *n)
 	return (((a->a[bytes] ^ n->net.a[bytes]) &
 	    (unsigned char)(0xff << (8 - bits))) == 0);
 }
+
+/*
+ * Why an address is no place for a webhook: NULL for a public unicast
+ * address, else its class. IPv4 per IANA's special-purpose registry;
+ * IPv6 is public only inside global unicast 2000::/3, minus its special
+ * blocks (and those that embed an IPv4 address we cannot vouch for).
+ */
+const char *
+netaddr_nonpublic(const struct netaddr *a)
+{
+	static const struct {
+		const char	*net;
+		int		prefix;
+		const char	*why;
+	} blocks[] = {
+		{ "169.254.169.254", 32, "link-local (cloud metadata)" },
+		{ "0.0.0.0", 32, "unspecified" },
+		{ "0.0.0.0", 8, "reserved" },
+		{ "10.0.0.0", 8, "private" },
+		{ "100.64.0.0", 10, "private" },
+		{ "127.0.0.0", 8, "loopback" },
+		{ "169.254.0.0", 16, "link-local" },
+		{ "172.16.0.0", 12, "private" },
+		{ "192.0.0.0", 24, "reserved" },
+		{ "192.0.2.0", 24, "reserved" },
+		{ "192.88.99.0", 24, "reserved" },
+		{ "192.168.0.0", 16, "private" },
+		{ "198.18.0.0", 15, "reserved" },
+		{ "198.51.100.0", 24, "reserved" },
+		{ "203.0.113.0", 24, "reserved" },
+		{ "224.0.0.0", 4, "multicast" },
+		{ "240.0.0.0", 4, "reserved" },
+		{ "::", 128, "unspecified" },
+		{ "::1", 128, "loopback" },
+		{ "fd00:ec2::254", 128, "private (cloud metadata)" },
+		{ "fc00::", 7, "private" },
+		{ "fe80::", 10, "link-local" },
+		{ "fec0::", 10, "link-local" },
+		{ "ff00::", 8, "multicast" },
+		{ "2001::", 23, "reserved" },
+		{ "2001:db8::", 32, "reserved" },
+		{ "2002::", 16, "reserved" },
+	};
+	struct netaddr_cidr	c;
+	size_t			i;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		if (!netaddr_parse(blocks[i].net, strlen(blocks[i].net),
+		    &c.net))
+			continue;
+		c.prefix = blocks[i].prefix;
+		if (c.net.v6 == a->v6 && netaddr_prefix_match(a, &c))
+			return (blocks[i].why);
+	}
+	if (a->v6 && (a->a[0] & 0xe0) != 0x20)
+		return ("reserved");
+	return (NULL);
+}

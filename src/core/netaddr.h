@@ -30,5 +30,6 @@ void	netaddr_format(const struct netaddr *, char *, size_t);
 void	netaddr_client(const struct netaddr *, const char *,
 	    const struct netaddr_cidr *, size_t, struct netaddr *);
 void	netaddr_limit_key(const struct netaddr *, char *, size_t);
+const char	*netaddr_nonpublic(const struct netaddr *);
 
 #endif

@@ -26,6 +26,8 @@ static int	setting_string(settings_getenv, const char *, const char *,
 		    size_t, char **, char *, size_t);
 static int	setting_long(settings_getenv, const char *, long, long, long,
 		    long *, char *, size_t);
+static int	setting_bool(settings_getenv, const char *, int *, char *,
+		    size_t);
 static int	setting_origins(settings_getenv, struct settings *,
 		    char *, size_t);
 static int	setting_proxies(settings_getenv, struct settings *,
@@ -137,6 +139,34 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	    &s->docs_dir, err, errlen))
 		return (0);
 
+	if (!setting_long(get, "EVENTS_RETENTION_HOURS", 72, 1, 24 * 366,
+	    &s->events_retention_hours, err, errlen))
+		return (0);
+	if (!setting_long(get, "WEBHOOK_MAX_ATTEMPTS", 8, 1, 100,
+	    &s->webhook_max_attempts, err, errlen))
+		return (0);
+	if (!setting_long(get, "WEBHOOK_CONCURRENCY", 32, 1, 1024,
+	    &s->webhook_concurrency, err, errlen))
+		return (0);
+	if (!setting_bool(get, "WEBHOOK_ALLOW_PRIVATE_NETWORKS",
+	    &s->webhook_allow_private, err, errlen))
+		return (0);
+	if (!setting_string(get, "WEBHOOK_CA_FILE", NULL, 1024,
+	    &s->webhook_ca_file, err, errlen))
+		return (0);
+	if (!setting_long(get, "EVENTS_PRUNE_SECONDS", 60, 1, 3600,
+	    &s->events_prune_seconds, err, errlen))
+		return (0);
+	if (!setting_long(get, "WEBHOOK_TIMEOUT_SECONDS", 10, 1, 10,
+	    &s->webhook_timeout_seconds, err, errlen))
+		return (0);
+	if (!setting_long(get, "WEBHOOK_BACKOFF_BASE_MS", 10000, 1, 10000,
+	    &s->webhook_backoff_base_ms, err, errlen))
+		return (0);
+	if (!setting_string(get, "WEBHOOK_RESOLVE", NULL, 1024,
+	    &s->webhook_resolve, err, errlen))
+		return (0);
+
 	return (1);
 }
 
@@ -157,6 +187,8 @@ settings_free(struct settings *s)
 	free(s->metrics_token);
 	free(s->migrations_dir);
 	free(s->docs_dir);
+	free(s->webhook_ca_file);
+	free(s->webhook_resolve);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -648,5 +680,27 @@ settings_key_source_check(const struct settings *s, char *err, size_t errlen)
 
 	snprintf(err, errlen, "no token keys: set BETTER_AUTH_JWKS_URL, "
 	    "BETTER_AUTH_JWKS_FILE or BETTER_AUTH_SECRET");
+	return (0);
+}
+
+/* true/false (also 1/0, yes/no, any case); unset or empty is false. */
+static int
+setting_bool(settings_getenv get, const char *name, int *out, char *err,
+    size_t errlen)
+{
+	const char	*v;
+
+	*out = 0;
+	if ((v = get(name)) == NULL || *v == '\0')
+		return (1);
+	if (!strcasecmp(v, "true") || !strcmp(v, "1") ||
+	    !strcasecmp(v, "yes")) {
+		*out = 1;
+		return (1);
+	}
+	if (!strcasecmp(v, "false") || !strcmp(v, "0") ||
+	    !strcasecmp(v, "no"))
+		return (1);
+	snprintf(err, errlen, "%s: must be true or false", name);
 	return (0);
 }

@@ -44,6 +44,17 @@ struct settings {
 	long		live_max_per_user;
 	char		*migrations_dir;
 	char		*docs_dir;
+	/* Events and webhooks (SPEC "Events, webhooks and reminders"). */
+	long		events_retention_hours;
+	long		webhook_max_attempts;
+	long		webhook_concurrency;
+	int		webhook_allow_private;
+	char		*webhook_ca_file;
+	/* Test-only knobs (README "Events and webhooks"). */
+	long		events_prune_seconds;
+	long		webhook_timeout_seconds;
+	long		webhook_backoff_base_ms;
+	char		*webhook_resolve;	/* host:port:addr,... */
 };
 
 /* Looks a variable up; returns NULL when it is not set. */

@@ -118,6 +118,10 @@ test('counters equal count(*) after concurrent writes, completions and deletes',
   // A bulk statement of the database's own amid the requests.
   jobs.push((async () => {
     await sleep(200);
+    // The users' rows exist once their first requests are through (a
+    // loaded machine may take longer than the 200 ms).
+    for (let i = 0; i < 200 && psql(`SELECT count(*) FROM users WHERE id IN `
+      + `(${users.map((u) => lit(u.sub)).join(', ')})`) !== '2'; i++) await sleep(50);
     psql(`INSERT INTO tasks (user_id, title, tags, completed, completed_at)
       SELECT ${lit(users[0].sub)}, 'bulk ' || g, ARRAY['a', 'z'], g % 3 = 0, CASE WHEN g % 3 = 0 THEN now() END
       FROM generate_series(1, 500) g`);

@@ -1,0 +1,223 @@
+// The transactional outbox (SPEC "Events, webhooks and reminders"): every
+// change to a task writes its event in the same transaction, read back
+// here with psql after the API calls: types, order, the event JSON and its
+// data equal to the API's task; no event for a change that rolled back;
+// one user's ids in commit order under concurrent writers; retention.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { startServer, request, psql, mintToken, adminUrl, sleep } from './harness.mjs';
+
+const SECRET = 'events-integration-secret-0123456789-abcdefgh';
+const RUN = randomBytes(4).toString('hex');
+const TS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+let nusers = 0;
+function newUser(name) {
+  const sub = `${name}-${RUN}-${++nusers}`;
+  return { sub, headers: { authorization: `Bearer ${mintToken(SECRET, sub)}` } };
+}
+
+let srv, srv2;
+before(async () => {
+  srv = await startServer({ env: { BETTER_AUTH_SECRET: SECRET, EVENTS_PRUNE_SECONDS: '1' } });
+  srv2 = await startServer({ env: { BETTER_AUTH_SECRET: SECRET } });
+});
+after(async () => { await srv?.stop(); await srv2?.stop(); });
+
+const api = (u, path, opts = {}, s = srv) => request(s, path, {
+  ...opts, headers: { ...u.headers, ...(opts.headers || {}) },
+});
+
+// The user's events in id order, each parsed.
+function events(u) {
+  const out = psql(`SELECT coalesce(json_agg(json_build_object('id', id, 'type', type, `
+    + `'body', body::json) ORDER BY id), '[]') FROM events WHERE user_id = '${u.sub}'`);
+  return JSON.parse(out);
+}
+
+// psql in the background: resolves when it ends.
+function psqlAsync(sql) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('psql', [adminUrl, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(err))));
+  });
+}
+
+describe('task events', () => {
+  test('create, update, complete, re-open, delete: one event each, data as the API answers', async () => {
+    const u = newUser('life');
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'milk', tags: ['a'] } });
+    assert.equal(c.status, 201);
+    const id = c.json.id;
+    const p = await api(u, `/api/v1/tasks/${id}`, { method: 'PATCH', body: { priority: 'high' } });
+    assert.equal(p.status, 200);
+    const done = await api(u, `/api/v1/tasks/${id}/complete`, { method: 'PATCH', body: '' });
+    assert.equal(done.status, 200);
+    assert.equal(done.json.completed, true);
+    const reopened = await api(u, `/api/v1/tasks/${id}/complete`, { method: 'PATCH', body: '' });
+    assert.equal(reopened.json.completed, false);
+    const last = await api(u, `/api/v1/tasks/${id}`);
+    const d = await api(u, `/api/v1/tasks/${id}`, { method: 'DELETE' });
+    assert.equal(d.status, 204);
+
+    const evs = events(u);
+    assert.deepEqual(evs.map((e) => e.type),
+      ['task.created', 'task.updated', 'task.completed', 'task.updated', 'task.deleted']);
+    const answers = [c.json, p.json, done.json, reopened.json, last.json];
+    evs.forEach((e, i) => {
+      assert.deepEqual(Object.keys(e.body), ['id', 'type', 'created_at', 'data']);
+      assert.equal(e.body.id, String(e.id));
+      assert.equal(e.body.type, e.type);
+      assert.match(e.body.created_at, TS_RE);
+      assert.deepEqual(e.body.data, answers[i]);
+      // The same keys in the same order as the API's JSON.
+      assert.deepEqual(Object.keys(e.body.data), Object.keys(answers[i]));
+      if (i > 0) assert.ok(e.id > evs[i - 1].id);
+    });
+  });
+
+  test('completing a recurring task: task.completed and the next occurrence task.created', async () => {
+    const u = newUser('recur');
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: {
+      title: 'standup', recurrence: 'daily', due_at: '2030-01-01T09:00:00Z' } });
+    assert.equal(c.status, 201);
+    const done = await api(u, `/api/v1/tasks/${c.json.id}/complete`, { method: 'PATCH', body: '' });
+    assert.equal(done.status, 200);
+    const evs = events(u);
+    assert.deepEqual(evs.map((e) => e.type).sort(), ['task.completed', 'task.created', 'task.created']);
+    const next = evs.filter((e) => e.type === 'task.created')[1];
+    assert.notEqual(next.body.data.id, c.json.id);
+    assert.equal(next.body.data.due_at, '2030-01-02T09:00:00.000Z');
+  });
+
+  test('a replayed idempotent create, a stale If-Match, a missing task: no event', async () => {
+    const u = newUser('noop');
+    const key = { 'idempotency-key': `k-${RUN}` };
+    const a = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'once' }, headers: key });
+    const b = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'once' }, headers: key });
+    assert.equal(a.status, 201);
+    assert.equal(b.json.id, a.json.id);
+    const stale = await api(u, `/api/v1/tasks/${a.json.id}`, {
+      method: 'PATCH', body: { title: 'x' }, headers: { 'if-match': '"99"' } });
+    assert.equal(stale.status, 412);
+    const gone = await api(u, '/api/v1/tasks/00000000-0000-4000-8000-000000000000', { method: 'DELETE' });
+    assert.equal(gone.status, 404);
+    assert.deepEqual(events(u).map((e) => e.type), ['task.created']);
+  });
+
+  test('a write that rolls back at commit leaves neither the task nor its event', async () => {
+    const u = newUser('rollback');
+    await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'kept' } });
+    // A deferred check that fails at commit, after the event trigger ran.
+    psql(`CREATE FUNCTION test_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'boom at commit'; END $$;
+      CREATE CONSTRAINT TRIGGER test_boom AFTER INSERT OR UPDATE ON tasks
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.title = 'boom ${RUN}')
+      EXECUTE FUNCTION test_boom();`);
+    try {
+      const r = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: `boom ${RUN}` } });
+      // The database refused the commit: an error answer, never a 2xx.
+      assert.ok(r.status >= 500, `status ${r.status}`);
+      const t = (await api(u, '/api/v1/tasks')).json.items;
+      const p = await api(u, `/api/v1/tasks/${t[0].id}`, { method: 'PATCH', body: { title: `boom ${RUN}` } });
+      assert.ok(p.status >= 500, `status ${p.status}`);
+    } finally {
+      psql('DROP TRIGGER test_boom ON tasks; DROP FUNCTION test_boom()');
+    }
+    assert.equal(psql(`SELECT count(*) FROM tasks WHERE user_id = '${u.sub}'`), '1');
+    assert.deepEqual(events(u).map((e) => e.type), ['task.created']);
+  });
+
+  test('ids are in commit order: a writer of the same user waits for an open transaction', async () => {
+    const u = newUser('order');
+    const a = (await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'a' } })).json;
+    const b = (await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'b' } })).json;
+    // T1 takes its event id, then stays open for a while.
+    const t1 = psqlAsync(`BEGIN; UPDATE tasks SET title = 'a1' WHERE id = '${a.id}';
+      SELECT pg_sleep(1.5); COMMIT;`);
+    for (let i = 0; i < 100; i++) {
+      if (psql(`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' `
+        + `AND pid <> pg_backend_pid() AND state = 'active'`) === '1') break;
+      await sleep(20);
+    }
+    const w = api(u, `/api/v1/tasks/${b.id}`, { method: 'PATCH', body: { title: 'b1' } });
+    await sleep(400);
+    // T1 still open: the API's change (and its event) is not committed.
+    assert.equal(psql(`SELECT count(*) FROM events WHERE user_id = '${u.sub}' AND type = 'task.updated'`), '0');
+    await t1;
+    assert.equal((await w).status, 200);
+    const ups = events(u).filter((e) => e.type === 'task.updated');
+    assert.deepEqual(ups.map((e) => e.body.data.title), ['a1', 'b1']);
+    assert.ok(ups[1].id > ups[0].id);
+  });
+
+  test('concurrent writers on two servers: every id a reader sees appears after the ones before it', async () => {
+    const u = newUser('burst');
+    const ids = [];
+    for (let i = 0; i < 8; i++) {
+      ids.push((await api(u, '/api/v1/tasks', { method: 'POST', body: { title: `t${i}` } })).json.id);
+    }
+    const base = Number(psql(`SELECT max(id) FROM events WHERE user_id = '${u.sub}'`));
+    let running = true;
+    const writes = (async () => {
+      const all = [];
+      for (let round = 0; round < 5; round++) {
+        ids.forEach((id, i) => all.push(api(u, `/api/v1/tasks/${id}`, {
+          method: 'PATCH', body: { description: `r${round}` } }, i % 2 ? srv : srv2)));
+        await sleep(30);
+      }
+      const rs = await Promise.all(all);
+      running = false;
+      return rs;
+    })();
+    // A reader: committed ids only ever grow at the end (none appears
+    // below one already seen).
+    let seen = [];
+    let snapshots = 0;
+    while (running) {
+      const now = JSON.parse(await psqlAsync(`SELECT coalesce(json_agg(id ORDER BY id), '[]') `
+        + `FROM events WHERE user_id = '${u.sub}' AND id > ${base}`));
+      const max = seen.length ? seen[seen.length - 1] : 0;
+      assert.deepEqual(now.slice(0, seen.length), seen, 'a committed id disappeared or one appeared below another');
+      for (const id of now.slice(seen.length)) assert.ok(id > max, `id ${id} committed after ${max}`);
+      seen = now;
+      snapshots++;
+    }
+    const rs = await writes;
+    assert.ok(rs.every((r) => r.status === 200));
+    assert.ok(snapshots > 1);
+    assert.equal(Number(psql(`SELECT count(*) FROM events WHERE user_id = '${u.sub}' AND id > ${base}`)), 40);
+  });
+
+  test('DELETE /users/me removes its events and leaves no task.deleted behind', async () => {
+    const u = newUser('gone');
+    await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'x' } });
+    const d = await api(u, '/api/v1/users/me', { method: 'DELETE' });
+    assert.equal(d.status, 204);
+    assert.equal(psql(`SELECT count(*) FROM events WHERE user_id = '${u.sub}'`), '0');
+    assert.equal(psql(`SELECT count(*) FROM event_heads WHERE user_id = '${u.sub}'`), '0');
+  });
+});
+
+describe('retention', () => {
+  test('events older than EVENTS_RETENTION_HOURS are pruned in the background, newer kept', async () => {
+    const u = newUser('prune');
+    await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'old' } });
+    await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'new' } });
+    const [oldId] = events(u).map((e) => e.id);
+    psql(`UPDATE events SET created_at = now() - interval '73 hours' WHERE id = ${oldId}`);
+    let left;
+    for (let i = 0; i < 100; i++) {
+      left = events(u).map((e) => e.id);
+      if (left.length === 1) break;
+      await sleep(100);
+    }
+    assert.equal(left.length, 1);
+    assert.notEqual(left[0], oldId);
+  });
+});
