@@ -58,7 +58,7 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 # Unit tests: tests/unit/test_NAME.c with the src/ files it covers.
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
 			   digest_cache fields cursor netaddr ratelimit strbuf \
-			   rfc3339 b64url tasks_sql task_json metrics etag
+			   rfc3339 b64url tasks_sql task_json metrics etag live_slots
 UNIT_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
 UNIT_SRCS_netaddr	:= src/core/netaddr.c
 UNIT_SRCS_ratelimit	:= src/core/ratelimit.c
@@ -84,6 +84,7 @@ UNIT_SRCS_task_json	:= src/api/task_json.c src/db/db_rows.c \
 			   src/core/strbuf.c
 UNIT_SRCS_metrics	:= src/core/metrics.c src/core/strbuf.c
 UNIT_SRCS_etag		:= src/core/etag.c
+UNIT_SRCS_live_slots	:= src/core/live_slots.c src/core/strbuf.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 # Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz
