@@ -348,6 +348,20 @@ describe('live updates, one instance', () => {
     await sse.until(() => sse.ended, 8000);
   });
 
+  test('HEAD /api/v1/events: the stream\'s headers, no body; no slot kept', async () => {
+    const me = uid('head');
+    for (let i = 0; i < 25; i++) {
+      const r = await api(srv, me, '/api/v1/events', { method: 'HEAD' });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-type'], 'text/event-stream');
+      assert.equal(r.raw.length, 0);
+    }
+    // 25 HEADs took none of the 20 slots.
+    const ws = openWs(srv, { sub: me });
+    await ws.opened;
+    ws.close();
+  });
+
   test('metrics: open connections, messages sent, drops by reason', async () => {
     const ws = openWs(srv, { sub: uid('metrics') });
     await ws.opened;
