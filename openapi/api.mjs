@@ -42,6 +42,7 @@ export const tags = [
   { name: 'users', description: 'The signed-in user.' },
   { name: 'admin', description: 'Users, for tokens with `role: admin`.' },
   { name: 'compat', description: 'The common Better Auth + FastAPI to-do contract: `/api/{user_id}/tasks`, on the same handlers. A `user_id` other than the token\'s `sub` answers 403.' },
+  { name: 'live', description: 'Your events as they happen: WebSocket or Server-Sent Events, with replay after a reconnect.' },
   { name: 'operations', description: 'Probes, metrics and this documentation.' },
 ];
 
@@ -79,6 +80,26 @@ const taskWritable = {
 };
 
 export const schemas = {
+  LiveEvent: {
+    type: 'object', additionalProperties: false, required: ['id', 'type', 'created_at', 'data'],
+    description: 'One event, as webhooks send it: `task.created`, `task.updated`, `task.completed`, `task.deleted` (the last state of the task), and the other resources\' events.',
+    properties: {
+      id: { type: 'string', pattern: '^[0-9]+$', description: 'Increases with each of your events; the `since` / `Last-Event-ID` to resume from.' },
+      type: { type: 'string', maxLength: 64, examples: ['task.created'] },
+      created_at: ts('When the change was committed.'),
+      data: { type: 'object', description: 'The resource as the API answers it (for tasks: `Task`).' },
+    },
+  },
+  LiveResync: {
+    type: 'object', additionalProperties: false, required: ['type'],
+    description: 'The `since` / `Last-Event-ID` given is not one of your retained events: reload your state, the live stream follows.',
+    properties: { type: { const: 'resync' } },
+  },
+  LiveAuth: {
+    type: 'object', additionalProperties: false, required: ['type', 'token'],
+    description: 'Client to server (WebSocket): a fresh token of the same user extends the connection to its `exp`.',
+    properties: { type: { const: 'auth' }, token: { type: 'string', maxLength: 8192 } },
+  },
   HTTPError: {
     type: 'object',
     required: ['detail'],
@@ -300,6 +321,15 @@ export const queryParametersByValidator = {
   v_tasks_sort: sortParam(taskSorts, '-created_at',
     'Ties are broken by id; a null `due_at` sorts last both ways.'),
   v_users_sort: sortParam(userSorts, '-created_at', 'Ties are broken by id.'),
+  v_live_since: {
+    schema: { type: 'string', pattern: '^[0-9]{1,18}$' },
+    description: 'The id of the last event received: the events after it are sent first, then the live stream. '
+      + 'Not one of your retained events (pruned, never issued, another user\'s, `0`): `{"type": "resync"}` first.',
+  },
+  v_live_token: {
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,8192}$' },
+    description: 'The JWT, for clients that can set neither `Authorization` nor `Sec-WebSocket-Protocol`.',
+  },
 };
 
 const pathParams = {
@@ -415,6 +445,52 @@ const file = (type, description) => ({
 });
 
 export const routes = {
+  '/api/v1/ws': {
+    path: '/api/v1/ws', tags: ['live'], ops: {
+      get: {
+        summary: 'Live updates over WebSocket', operationId: 'live_ws',
+        description: [
+          'Upgrades to a WebSocket (RFC 6455) that pushes your events, the same objects as webhooks (`LiveEvent`), in id order, whichever worker or instance made the change.',
+          'The token: `Authorization: Bearer <jwt>`, the subprotocol pair `Sec-WebSocket-Protocol: bearer, <jwt>` (answered with `bearer`; what a browser can send), or `?access_token=`. A missing or bad token is refused before the upgrade, with the 401 every route answers.',
+          'Messages from the server: `LiveEvent`, or `{"type": "resync"}` (`LiveResync`) when `since` is not one of your retained events. From the client: `{"type": "auth", "token": "<jwt>"}` (`LiveAuth`) at any time to extend the connection.',
+          'Close codes: 4001 the token expired (its `exp` plus `JWT_LEEWAY_SECONDS`) with no fresh one, or a refused `auth` token; 4003 an `auth` token of another user; 1013 more than 1 MiB behind (reconnect with `since`); 1001 the server is shutting down. Pings every 30 s; a peer silent for 60 s is dropped.',
+          'At most `LIVE_MAX_CONNECTIONS_PER_USER` (default 20) live connections a user on an instance: the next one answers 429.',
+        ].join('\n\n'),
+        parameters: [
+          header('Upgrade', '`websocket`.'),
+          header('Sec-WebSocket-Key', 'RFC 6455.'),
+          header('Sec-WebSocket-Version', '`13`.'),
+          header('Sec-WebSocket-Protocol', '`bearer, <jwt>`: the token, for browsers.'),
+        ],
+        responses: {
+          101: {
+            description: 'Switching to the WebSocket protocol; messages are `LiveEvent` or `LiveResync` JSON text frames.',
+            headers: { 'Sec-WebSocket-Protocol': { description: '`bearer` when the client offered it.', schema: { type: 'string' } } },
+          },
+          400: { description: 'Not a valid WebSocket handshake (no `Sec-WebSocket-Key`, version not 13).' },
+        },
+      },
+    },
+  },
+  '/api/v1/events': {
+    path: '/api/v1/events', tags: ['live'], ops: {
+      get: {
+        summary: 'Live updates as Server-Sent Events', operationId: 'live_events',
+        description: [
+          'The same stream as `/api/v1/ws` as `text/event-stream`: each event as `id: <event id>` and `data: <LiveEvent JSON>`, a `: ping` comment every 15 s. No compression, `Cache-Control: no-store`.',
+          '`Last-Event-ID` (sent by `EventSource` when it reconnects) replays your events after that id first, then continues live; anything but one of your retained events sends a `data: {"type":"resync"}` event first.',
+          'When the token expires (its `exp` plus `JWT_LEEWAY_SECONDS`) the stream ends; reconnect with a fresh token and `Last-Event-ID`.',
+        ].join('\n\n'),
+        parameters: [header('Last-Event-ID', 'The id of the last event received.')],
+        responses: {
+          200: {
+            description: 'The stream: `LiveEvent` objects as `data:` lines, ids as `id:` lines.',
+            content: { 'text/event-stream': { schema: { type: 'string' }, example: 'id: 42\ndata: {"id":"42","type":"task.created","created_at":"2026-01-01T00:00:00Z","data":{}}\n\n' } },
+          },
+        },
+      },
+    },
+  },
   '/healthz': {
     path: '/healthz', tags: ['operations'], ops: {
       get: {

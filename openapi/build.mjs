@@ -136,7 +136,7 @@ function operation(kr, entry, method, op, conf) {
   parameters.push(...structuredClone(op.parameters ?? []));
 
   if (kr.auth !== null) {
-    if (!['user', 'admin'].includes(kr.auth)) throw new Error(`${where}: unknown authentication ${kr.auth}`);
+    if (!['user', 'admin', 'live'].includes(kr.auth)) throw new Error(`${where}: unknown authentication ${kr.auth}`);
     add(401, 'Unauthorized');
     if (kr.auth === 'admin') add(403, 'Forbidden');
   }

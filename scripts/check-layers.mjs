@@ -9,13 +9,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 // What each layer may include besides itself. jobs/ and live/ run
-// without an HTTP request: never http/ or api/.
+// without an HTTP request: never http/ or api/. api/ hands a request's
+// connection over to live/ (the WebSocket and SSE routes).
 const allowed = {
   core: [],
   auth: ['core'],
   db: ['core'],
   http: ['core', 'auth', 'db'],
-  api: ['core', 'auth', 'db', 'http'],
+  api: ['core', 'auth', 'db', 'http', 'live'],
   jobs: ['core', 'auth', 'db'],
   live: ['core', 'auth', 'db', 'jobs'],
   app: ['core', 'auth', 'db', 'http', 'api', 'jobs', 'live'],

@@ -66,6 +66,7 @@ page_metrics(struct http_request *req)
 
 	strbuf_init(&b);
 	metrics_render(&shared->metrics, &names, &b);
+	live_metrics_render(&shared->live_metrics, &b);
 	if (strbuf_failed(&b)) {
 		strbuf_free(&b);
 		return (http_error_internal(req, "metrics: out of memory"));

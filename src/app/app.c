@@ -27,6 +27,7 @@
 #include "http/http_auth.h"
 #include "http/http_response.h"
 #include "jobs/jobs.h"
+#include "live/live.h"
 
 /* Backoff between tries while a starting instance waits for its database. */
 #define APP_DB_BACKOFF_FIRST_MS	250
@@ -147,6 +148,7 @@ kore_worker_configure(void)
 	jwks_source_worker_init();
 	attachments_worker_init();
 	jobs_worker_init();
+	live_worker_init();
 }
 
 /*

@@ -43,6 +43,7 @@ struct settings {
 	char		*metrics_token;
 	long		upload_max_bytes;
 	long		storage_quota_bytes;
+	long		live_max_per_user;
 	char		*migrations_dir;
 	char		*docs_dir;
 	/* Events and webhooks (SPEC "Events, webhooks and reminders"). */

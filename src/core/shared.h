@@ -6,6 +6,7 @@
 #ifndef __H_SHARED_H
 #define __H_SHARED_H
 
+#include "core/live_slots.h"
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 
@@ -21,6 +22,8 @@ struct shared {
 	struct rl_table		rl;
 	struct metrics		metrics;
 	struct health_cache	health;
+	struct live_slots	live;
+	struct live_metrics	live_metrics;
 };
 
 extern struct shared	*shared;

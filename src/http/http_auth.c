@@ -53,10 +53,12 @@ struct cached_user {
 };
 
 static int	auth_run(struct http_request *, int);
-static int	auth_verify(struct http_request *, struct request_ctx *);
+static int	auth_verify(struct http_request *, struct request_ctx *, int);
 static int	auth_upsert(struct http_request *, struct request_ctx *);
 static int	auth_reject(struct http_request *, int, int);
 static int	auth_bearer(struct http_request *, const char **, size_t *);
+static int	auth_live_token(struct http_request *, const char **,
+		    size_t *);
 static void	auth_claims_hash(const struct jwt_claims *, char [SHA256_HEX_SIZE]);
 static void	auth_forget_msg(struct kore_msg *, const void *);
 static int	auth_role_has(const char *, const char *);
@@ -93,6 +95,18 @@ auth_admin(struct http_request *req, const void *data)
 	return (auth_run(req, 1));
 }
 
+/*
+ * Live routes: a browser's WebSocket cannot send Authorization, so the
+ * token may also come as the subprotocol pair "bearer, <jwt>" or as
+ * ?access_token=. Verified exactly as every other route's.
+ */
+int
+auth_live(struct http_request *req, const void *data)
+{
+	(void)data;
+	return (auth_run(req, 2));
+}
+
 const char *
 auth_reason_label(int reason)
 {
@@ -125,7 +139,7 @@ auth_run(struct http_request *req, int admin)
 	ctx = request_begin(req);
 
 	if (ctx->auth_state == AUTH_STATE_VERIFY) {
-		if ((r = auth_verify(req, ctx)) != KORE_RESULT_OK)
+		if ((r = auth_verify(req, ctx, admin == 2)) != KORE_RESULT_OK)
 			return (r);
 	}
 
@@ -134,7 +148,7 @@ auth_run(struct http_request *req, int admin)
 			return (r);
 	}
 
-	if (admin && !auth_role_has(ctx->role, "admin")) {
+	if (admin == 1 && !auth_role_has(ctx->role, "admin")) {
 		auth_count(AUTH_FAIL_FORBIDDEN);
 		http_error(req, HTTP_STATUS_FORBIDDEN, "Not enough permissions");
 		return (KORE_RESULT_ERROR);
@@ -155,7 +169,7 @@ auth_count(int reason)
 }
 
 static int
-auth_verify(struct http_request *req, struct request_ctx *ctx)
+auth_verify(struct http_request *req, struct request_ctx *ctx, int live)
 {
 	const struct jwt_claims	*cached;
 	struct jwt_claims	*claims;
@@ -167,7 +181,8 @@ auth_verify(struct http_request *req, struct request_ctx *ctx)
 	char			hash[SHA256_HEX_SIZE];
 	time_t			now;
 
-	if (!auth_bearer(req, &token, &len))
+	if (!auth_bearer(req, &token, &len) &&
+	    (!live || !auth_live_token(req, &token, &len)))
 		return (auth_reject(req, AUTH_FAIL_MISSING, 0));
 	if (len > JWT_TOKEN_MAX)
 		return (auth_reject(req, JWT_ERR_TOO_LARGE, 1));
@@ -328,6 +343,43 @@ auth_bearer(struct http_request *req, const char **token, size_t *len)
 		(*len)--;
 
 	return (*len > 0);
+}
+
+/* "Sec-WebSocket-Protocol: bearer, <jwt>", else "?access_token=<jwt>". */
+static int
+auth_live_token(struct http_request *req, const char **token, size_t *len)
+{
+	const char	*v, *p;
+
+	if (http_request_header(req, "sec-websocket-protocol", &v)) {
+		while (*v == ' ')
+			v++;
+		if (!strncasecmp(v, "bearer", 6)) {
+			for (p = v + 6; *p == ' '; p++)
+				;
+			if (*p == ',') {
+				for (p++; *p == ' '; p++)
+					;
+				*token = p;
+				*len = strcspn(p, ", ");
+				if (*len > 0)
+					return (1);
+			}
+		}
+	}
+
+	/* A JWT's characters need no percent-decoding. */
+	for (p = req->query_string; p != NULL && *p != '\0';) {
+		if (!strncmp(p, "access_token=", 13)) {
+			*token = p + 13;
+			*len = strcspn(*token, "&");
+			return (*len > 0);
+		}
+		if ((p = strchr(p, '&')) != NULL)
+			p++;
+	}
+
+	return (0);
 }
 
 /* What the users row was written from: changes mean a write. */

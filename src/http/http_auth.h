@@ -17,6 +17,7 @@
 
 int		 auth_user(struct http_request *, const void *);
 int		 auth_admin(struct http_request *, const void *);
+int		 auth_live(struct http_request *, const void *);
 const char	*auth_reason_label(int);
 void		 auth_worker_init(void);
 void		 auth_user_forget(const char *);

@@ -419,7 +419,9 @@ describe("Kore's own answers", () => {
       '/api/{user_id}/tasks/{task_id}': `/api/someone/tasks/${t.json.id}`,
       '/docs/{asset}': '/docs/swagger-ui.css',
     };
-    const gets = Object.entries(openapi.paths).filter(([, item]) => item.get).map(([p]) => p);
+    // The live routes never end their GET (a stream, an upgrade):
+    // live.test.mjs checks their HEAD.
+    const gets = Object.entries(openapi.paths).filter(([, item]) => item.get && !item.get.tags.includes('live')).map(([p]) => p);
     assert.ok(gets.length >= 10, gets.join());
     for (const template of gets) {
       const p = concrete[template] ?? template;
