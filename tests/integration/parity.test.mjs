@@ -49,7 +49,8 @@ describe('a trailing slash redirects 307 to the route without it', () => {
   // A concrete path for every route kore.conf declares (the document has
   // them all: the build fails otherwise).
   const fill = (template) => template.replace('{user_id}', 'someone')
-    .replace('{task_id}', UUID).replace('{asset}', 'swagger-ui.css');
+    .replace('{task_id}', UUID).replace('{attachment_id}', UUID)
+    .replace('{asset}', 'swagger-ui.css');
   const routes = Object.keys(openapi.paths).map(fill);
 
   test('every route, with the query string kept and no body', async () => {
