@@ -53,10 +53,8 @@
 	"AND seq = $2::integer"
 
 /*
- * The usage counter counts down in the delete's trigger.
- * EVENT attachment.deleted: the outbox issue (#15, migration 0007) turns
- * this into a statement that writes its event row in the same
- * transaction.
+ * Triggers count the usage down and write attachment.deleted in the same
+ * transaction (0006, 0009).
  */
 #define SQL_ATT_DELETE							\
 	"DELETE FROM attachments WHERE id = $2::uuid AND user_id = $1 "	\
