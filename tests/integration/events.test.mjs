@@ -221,3 +221,25 @@ describe('retention', () => {
     assert.notEqual(left[0], oldId);
   });
 });
+
+describe('reminders', () => {
+  test('one reminder.due within a few seconds of remind_at; completion cancels another', async () => {
+    const u = newUser('remind');
+    const at = new Date(Date.now() + 2000).toISOString();
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'call', remind_at: at } });
+    const d = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'done first', remind_at: at } });
+    assert.equal(c.status, 201);
+    await api(u, `/api/v1/tasks/${d.json.id}/complete`, { method: 'PATCH', body: '' });
+    let due = [];
+    for (let i = 0; i < 120 && due.length === 0; i++) {
+      due = events(u).filter((e) => e.type === 'reminder.due');
+      await sleep(50);
+    }
+    await sleep(1500);
+    due = events(u).filter((e) => e.type === 'reminder.due');
+    assert.equal(due.length, 1);
+    assert.equal(due[0].body.data.id, c.json.id);
+    assert.equal(due[0].body.data.late, false);
+    assert.equal(psql(`SELECT count(*) FROM reminders WHERE user_id = '${u.sub}'`), '0');
+  });
+});
