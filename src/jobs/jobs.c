@@ -39,7 +39,7 @@ static void	jobs_stats_done(struct job_stmt *, int, PGresult *);
 static struct job_stmt	reminder_stmt, prune_stmt, stats_stmt;
 static const char	*reminder_params[1] = { JOBS_REMINDER_LATE_S };
 static const char	*prune_params[1];
-static char		retention[16];
+static char		retention[24];
 
 void
 jobs_worker_init(void)
