@@ -14,6 +14,8 @@
 #include "api/user_fields.h"
 #include "api/users.h"
 #include "core/fields.h"
+#include "core/settings.h"
+#include "core/webhook_url.h"
 #include "db/db_call.h"
 #include "http/http_auth.h"
 #include "http/http_body.h"
@@ -206,6 +208,7 @@ users_me_patch(struct http_request *req, struct request_ctx *ctx)
 	struct user_patch		*p;
 	const char			*params[6];
 	json_t				*body, *v;
+	char				why[160], msg[200];
 	int				ret;
 
 	if ((p = ctx->state) == NULL) {
@@ -232,6 +235,20 @@ users_me_patch(struct http_request *req, struct request_ctx *ctx)
 		if ((v = json_object_get(body, "webhook_secret")) != NULL) {
 			p->has_secret = 1;
 			p->webhook_secret = json_string_value(v);
+		}
+
+		/* SSRF: https:// to a public address only (SPEC). */
+		if (p->webhook_url != NULL && !webhook_url_check(p->webhook_url,
+		    settings.webhook_allow_private, settings.webhook_resolve,
+		    why, sizeof(why))) {
+			(void)snprintf(msg, sizeof(msg), "Value error, %s", why);
+			validation_init(&errs);
+			validation_add(&errs, "value_error", "body",
+			    "webhook_url", msg, json_string(p->webhook_url),
+			    NULL);
+			http_error_validation(req, &errs);
+			validation_cleanup(&errs);
+			return (KORE_RESULT_OK);
 		}
 	}
 

@@ -23,9 +23,11 @@
 #define JOBS_DELIVERY_TICK_MS	200
 #define JOBS_REMINDER_TICK_MS	500
 #define JOBS_STATS_TICK_MS	5000
+#define JOBS_START_DELAY_MS	1500
 /* A reminder fired this long after remind_at says "late": true. */
 #define JOBS_REMINDER_LATE_S	"5"
 
+static void	jobs_start(void *, u_int64_t);
 static void	jobs_delivery_tick(void *, u_int64_t);
 static void	jobs_reminder_tick(void *, u_int64_t);
 static void	jobs_reminder_done(struct job_stmt *, int, PGresult *);
@@ -37,7 +39,7 @@ static void	jobs_stats_done(struct job_stmt *, int, PGresult *);
 static struct job_stmt	reminder_stmt, prune_stmt, stats_stmt;
 static const char	*reminder_params[1] = { JOBS_REMINDER_LATE_S };
 static const char	*prune_params[1];
-static char		retention[16];
+static char		retention[24];
 
 void
 jobs_worker_init(void)
@@ -46,6 +48,21 @@ jobs_worker_init(void)
 	(void)snprintf(retention, sizeof(retention), "%ld",
 	    settings.events_retention_hours);
 	prune_params[0] = retention;
+
+	/*
+	 * The first ticks once the worker has served a moment: a fresh
+	 * worker's first requests and the jobs' first statements racing for
+	 * new connections made a request fail now and then (see README).
+	 */
+	kore_timer_add(jobs_start, JOBS_START_DELAY_MS, NULL,
+	    KORE_TIMER_ONESHOT);
+}
+
+static void
+jobs_start(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
 
 	kore_timer_add(jobs_delivery_tick, JOBS_DELIVERY_TICK_MS, NULL, 0);
 	kore_timer_add(jobs_reminder_tick, JOBS_REMINDER_TICK_MS, NULL, 0);

@@ -57,7 +57,7 @@ struct delivery {
 	char			event_id[24];
 	char			attempt_ts[24];
 	char			status_text[16];
-	char			code[16];
+	char			code[24];
 	char			delay[24];
 	char			error[256];
 	char			blocked[96];
@@ -85,7 +85,7 @@ static size_t			nslots = 0;
 static size_t			inflight = 0;
 static struct job_stmt		claim;
 static const char		*claim_params[2];
-static char			claim_limit[16], claim_lease[16];
+static char			claim_limit[24], claim_lease[24];
 static struct curl_slist	*resolve = NULL;
 
 void

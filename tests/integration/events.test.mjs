@@ -7,7 +7,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { startServer, request, psql, mintToken, adminUrl, sleep } from './harness.mjs';
+import { startServer, request, psql, mintToken, adminUrl, sleep, createDatabase } from './harness.mjs';
 
 const SECRET = 'events-integration-secret-0123456789-abcdefgh';
 const RUN = randomBytes(4).toString('hex');
@@ -219,5 +219,59 @@ describe('retention', () => {
     }
     assert.equal(left.length, 1);
     assert.notEqual(left[0], oldId);
+  });
+});
+
+describe('reminders', () => {
+  test('one reminder.due within a few seconds of remind_at; completion cancels another', async () => {
+    const u = newUser('remind');
+    const at = new Date(Date.now() + 2000).toISOString();
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'call', remind_at: at } });
+    const d = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'done first', remind_at: at } });
+    assert.equal(c.status, 201);
+    await api(u, `/api/v1/tasks/${d.json.id}/complete`, { method: 'PATCH', body: '' });
+    let due = [];
+    for (let i = 0; i < 120 && due.length === 0; i++) {
+      due = events(u).filter((e) => e.type === 'reminder.due');
+      await sleep(50);
+    }
+    await sleep(1500);
+    due = events(u).filter((e) => e.type === 'reminder.due');
+    assert.equal(due.length, 1);
+    assert.equal(due[0].body.data.id, c.json.id);
+    assert.equal(due[0].body.data.late, false);
+    assert.equal(psql(`SELECT count(*) FROM reminders WHERE user_id = '${u.sub}'`), '0');
+  });
+
+  test('a reminder due while no server ran fires on the next start, once, with "late": true', async () => {
+    // Its own database: no other server of this file may fire it.
+    const env = { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: createDatabase('events_late') };
+    let s = await startServer({ env });
+    const u = newUser('late');
+    const at = new Date(Date.now() + 1500).toISOString();
+    const c = await request(s, '/api/v1/tasks', { method: 'POST', headers: u.headers,
+      body: { title: 'while down', remind_at: at } });
+    assert.equal(c.status, 201);
+    await s.stop();
+    const q = (sql) => psql(sql, 'events_late');
+    assert.equal(q(`SELECT count(*) FROM reminders WHERE task_id = '${c.json.id}'`), '1');
+    await sleep(Date.parse(at) - Date.now() + 6000);
+    s = await startServer({ env });
+    try {
+      let due = [];
+      for (let i = 0; i < 160 && due.length === 0; i++) {
+        due = JSON.parse(q(`SELECT coalesce(json_agg(body::json), '[]') FROM events `
+          + `WHERE user_id = '${u.sub}' AND type = 'reminder.due'`));
+        await sleep(50);
+      }
+      await sleep(1000);
+      due = JSON.parse(q(`SELECT coalesce(json_agg(body::json), '[]') FROM events `
+        + `WHERE user_id = '${u.sub}' AND type = 'reminder.due'`));
+      assert.equal(due.length, 1);
+      assert.equal(due[0].data.id, c.json.id);
+      assert.equal(due[0].data.late, true);
+    } finally {
+      await s.stop();
+    }
   });
 });
