@@ -19,6 +19,8 @@
 #define DB_CALL_DONE	2
 #define DB_CALL_FAILED	3
 
+static int	db_call_step(struct db_call *, const char *, int,
+		    const char **, int *, int *, int, db_bind_fn, void *);
 static int	db_finish(struct db_call *);
 static int	db_fail(struct db_call *, const char *);
 static int	db_conn_bad(struct db_call *);
@@ -64,6 +66,28 @@ db_call_run_fields(struct db_call *c, const char *query, int nparams,
     const char **params, int *lengths, int *formats, int flags,
     db_bind_fn bind, void *arg)
 {
+	int		status;
+
+	/*
+	 * Kore calls a bound callback from inside the calls made here (the
+	 * send schedules, a release wakes the queue): a callback that runs
+	 * the call again must not send twice. It is told to wait; the
+	 * outer call reads the outcome.
+	 */
+	if (c->running)
+		return (DB_PENDING);
+	c->running = 1;
+	status = db_call_step(c, query, nparams, params, lengths, formats,
+	    flags, bind, arg);
+	c->running = 0;
+	return (status);
+}
+
+static int
+db_call_step(struct db_call *c, const char *query, int nparams,
+    const char **params, int *lengths, int *formats, int flags,
+    db_bind_fn bind, void *arg)
+{
 	int		slot, ok;
 
 	switch (c->state) {
@@ -88,6 +112,14 @@ db_call_run_fields(struct db_call *c, const char *query, int nparams,
 		/* Woken from the queue because a connect failed. */
 		c->failure = DB_UNAVAILABLE;
 		return (db_fail(c, c->sql.error));
+	} else if (c->sql.state == KORE_PGSQL_STATE_COMPLETE) {
+		/*
+		 * The last statement's connection went back (db_call_release):
+		 * this one starts like a new one, so that with every
+		 * connection busy it waits in the queue (INIT below) instead
+		 * of failing.
+		 */
+		c->sql.state = KORE_PGSQL_STATE_INIT;
 	}
 
 	if (!kore_pgsql_setup(&c->sql, DB_NAME, KORE_PGSQL_ASYNC)) {

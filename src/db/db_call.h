@@ -23,6 +23,7 @@ struct db_call {
 	int			bound;
 	int			in_use;
 	enum db_status		failure;
+	int			running;	/* inside db_call_run */
 	/* Why it failed, for the log: never for a client. */
 	char			cause[256];
 };

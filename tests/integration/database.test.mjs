@@ -416,6 +416,27 @@ describe('protocol-level prepared statements (DATABASE_PREPARED_STATEMENTS)', ()
   });
 });
 
+describe('one connection for everybody (pgsql_conn_max 1)', () => {
+  test("a request's second statement waits for the connection like its first: no 503", async () => {
+    // A new user's first request runs two statements (the user row, then
+    // the handler's); with one connection per worker the second often
+    // finds it taken by another request.
+    const s = await startServer({
+      env: { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: directUrl },
+      edit: (c) => c.replace(/^pgsql_conn_max\s+\d+/m, 'pgsql_conn_max\t\t1'),
+    });
+    try {
+      const run = `${Date.now()}`;
+      const rs = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+        request(s, '/api/v1/users/me', { headers: auth(`one-conn-${run}-${i}`), timeout: 15000 })));
+      assert.deepEqual(rs.map((r) => r.status), Array(40).fill(200),
+        JSON.stringify(rs.filter((r) => r.status !== 200).map((r) => r.text)));
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('migrations through PgBouncer in transaction mode', () => {
   test('four instances starting at once on a fresh database: each migration once, no lock left', async () => {
     const url = createDatabase('mig_pooled', pooledUrl);
