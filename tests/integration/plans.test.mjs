@@ -229,7 +229,9 @@ test('statements on one task by id use the primary key whatever the statistics s
     ['DELETE', `/api/v1/tasks/${id}`, undefined, [null]],
   ];
   for (const [method, urlPath, body, rest] of calls) {
-    const { plans, r } = await requestPlans(urlPath, { method, body }, /\$2/);
+    // The request's statement, not a background job's (webhook claims
+    // and reminders take parameters too).
+    const { plans, r } = await requestPlans(urlPath, { method, body }, /^(?![\s\S]*\b(deliveries|reminders)\b)[\s\S]*\$2/);
     assert.ok(r.status < 300, `${method} ${urlPath}: ${r.text}`);
     const onTasks = nodes(plans[0].Plan).filter((n) => n['Relation Name'] === 'tasks' && n['Node Type'] !== 'ModifyTable');
     assert.ok(onTasks.length > 0, method);
