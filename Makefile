@@ -59,7 +59,7 @@ LIBS		:= -lpq -ljansson -lcurl -lz -lssl -lcrypto
 UNIT_TESTS		:= settings migrate request_log validation db_errors jwt \
 			   digest_cache fields cursor netaddr ratelimit strbuf \
 			   rfc3339 b64url tasks_sql task_json metrics etag \
-			   multipart att_meta webhook live_slots
+			   multipart att_meta webhook live_slots count_cache
 UNIT_SRCS_settings	:= src/core/settings.c src/core/netaddr.c
 UNIT_SRCS_netaddr	:= src/core/netaddr.c
 UNIT_SRCS_ratelimit	:= src/core/ratelimit.c
@@ -90,6 +90,7 @@ UNIT_SRCS_att_meta	:= src/core/att_meta.c src/core/byterange.c
 UNIT_SRCS_webhook	:= src/core/hash.c src/core/backoff.c \
 			   src/core/netaddr.c src/core/webhook_url.c
 UNIT_SRCS_live_slots	:= src/core/live_slots.c src/core/strbuf.c
+UNIT_SRCS_count_cache	:= src/core/count_cache.c
 UNIT_BINS		:= $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 # Fuzz targets: fuzz/fuzz_NAME.c with the src/ files it covers. make fuzz

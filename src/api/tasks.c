@@ -21,11 +21,13 @@
 #include "api/task_json.h"
 #include "api/tasks.h"
 #include "api/tasks_sql.h"
+#include "core/count_cache.h"
 #include "core/digest_cache.h"
 #include "core/etag.h"
 #include "core/fields.h"
 #include "core/hash.h"
 #include "core/rfc3339.h"
+#include "core/shared.h"
 #include "core/strbuf.h"
 #include "core/uuid.h"
 #include "db/db_call.h"
@@ -52,6 +54,7 @@ struct task_call {
 	int		custom_plan;	/* lists: see DB_CUSTOM_PLAN */
 	int		limit;
 	int		offset;
+	char		*count_key;	/* lists: core/count_cache.h */
 };
 
 static struct task_call	*task_call(struct http_request *,
@@ -77,6 +80,13 @@ static int		 task_answer(struct http_request *, int);
 static int		 tasks_list_answer(struct http_request *,
 			    struct task_call *);
 static int		 task_run(struct http_request *, struct task_call *);
+static void		 tasks_count_lookup(struct task_call *,
+			    struct task_list_query *);
+static void		 tasks_count_store(struct task_call *, PGresult *,
+			    long long, int);
+
+/* This worker's remembered filtered-list totals. */
+static struct count_cache	count_cache;
 static int		 list_args(struct http_request *, struct task_call *,
 			    struct task_list_query *);
 
@@ -189,6 +199,7 @@ tasks_list(struct http_request *req, struct request_ctx *ctx)
 		lq.user_id = c->params[0];
 		if (!list_args(req, c, &lq))
 			return (KORE_RESULT_OK);
+		tasks_count_lookup(c, &lq);
 
 		if ((sql = tasks_list_sql(&lq, c->args, &c->nparams)) == NULL)
 			return (http_error_internal(req, "out of memory"));
@@ -228,6 +239,7 @@ tasks_list_answer(struct http_request *req, struct task_call *c)
 	    PQgetlength(res, 0, exact) != 1)
 		return (http_error_internal(req, "tasks: unexpected list row"));
 	exact = *PQgetvalue(res, 0, exact) != 0;
+	tasks_count_store(c, res, total, exact);
 
 	rows = PQntuples(res);
 	if (rows == 1 && PQgetisnull(res, 0, cols.id))
@@ -264,6 +276,54 @@ tasks_list_answer(struct http_request *req, struct task_call *c)
 	http_json(req, HTTP_STATUS_OK, b.data, b.len);
 	strbuf_free(&b);
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * A filtered list's total counted before: handed to the statement, which
+ * uses it only if the user's write version has not moved since.
+ */
+static void
+tasks_count_lookup(struct task_call *c, struct task_list_query *lq)
+{
+	struct strbuf	key;
+	int64_t		version, count;
+
+	strbuf_init(&key);
+	if (!tasks_count_key(lq, &key)) {
+		strbuf_free(&key);
+		return;
+	}
+	c->count_key = kore_strdup(key.data);
+	strbuf_free(&key);
+
+	if (!count_cache_get(&count_cache, c->count_key, &version, &count))
+		return;
+	lq->few_matches = count <= TASK_FEW_MATCHES;
+	c->params[8] = kore_malloc(24);
+	(void)snprintf(c->params[8], 24, "%lld", (long long)version);
+	c->params[9] = kore_malloc(24);
+	(void)snprintf(c->params[9], 24, "%lld", (long long)count);
+	lq->count_version = c->params[8];
+	lq->count_value = c->params[9];
+}
+
+/* Remembers the count with the version the statement read. */
+static void
+tasks_count_store(struct task_call *c, PGresult *res, long long total,
+    int exact)
+{
+	long long	version;
+	int		col;
+
+	if (c->count_key == NULL ||
+	    (col = PQfnumber(res, "count_version")) < 0 ||
+	    PQgetisnull(res, 0, col) || !pg_int(res, 0, col, &version))
+		return;
+	/* Remembered if the statement saw the version we handed it. */
+	metrics_add(&shared->metrics.list_counts[c->params[8] != NULL &&
+	    version == atoll(c->params[8])], 1);
+	(void)count_cache_put(&count_cache, c->count_key, version,
+	    exact ? total : TASK_TOTAL_CAP + 1);
 }
 
 /*
@@ -836,6 +896,7 @@ task_call_free(void *arg)
 	size_t			i;
 
 	kore_free(c->sql);
+	kore_free(c->count_key);
 	free(c->body);
 	for (i = 0; i < sizeof(c->params) / sizeof(c->params[0]); i++)
 		kore_free(c->params[i]);

@@ -103,8 +103,8 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
     int *nparams)
 {
 	struct strbuf	b, f;
-	int		v, i, lim, off, user, done, tag;
-	int		counted, filters;
+	int		v, i, lim, off, user, done, tag, cv;
+	int		counted, filters, few;
 
 	strbuf_init(&f);
 	*nparams = 0;
@@ -153,8 +153,8 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		filters++;
 	}
 	if (lq->q != NULL) {
-		/* The owner-keyed index of migration 0005. */
-		sql_add(&f, " AND api_owned_search(t.user_id, t.search) @@ "
+		/* The owner-keyed lexemes of migrations 0005 and 0011. */
+		sql_add(&f, " AND t.owned_search @@ "
 		    "api_owned_tsquery($I, " SQL_PREFIX_TSQUERY("$P::text") ")",
 		    sql_param(params, nparams, lq->q), user);
 		counted = 0;
@@ -165,6 +165,7 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 	off = sql_param(params, nparams, lq->offset);
 
 	strbuf_init(&b);
+	few = 0;
 	if (counted && done == 0) {
 		sql_add(&b, "SELECT c.total, c.total_exact, " TASK_COLS
 		    " FROM (SELECT coalesce(sum(k.total), 0)::bigint AS total, "
@@ -183,16 +184,44 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		    "true AS total_exact FROM tag_counts k WHERE k.user_id = $I "
 		    "AND k.name = ($V::text[])[1])", tag, user);
 	} else {
+		/*
+		 * Counted up to the cap, unless the count remembered for this
+		 * user and these filters was taken at the user's current write
+		 * version: the ELSE's subquery is only run when needed, and
+		 * OFFSET 0 keeps n one value (pulled up, each use of c.n
+		 * would count again).
+		 */
+		few = lq->few_matches;
+		cv = sql_param(params, nparams, lq->count_version);
 		sql_add(&b, "SELECT least(c.n, " TASK_TOTAL_CAP_SQL ") AS "
 		    "total, c.n <= " TASK_TOTAL_CAP_SQL " AS total_exact, "
-		    TASK_COLS " FROM (SELECT count(*) AS n FROM (SELECT "
+		    "c.v AS count_version, " TASK_COLS " FROM (SELECT h.v, "
+		    "CASE WHEN h.v = $P::bigint ", cv, 0);
+		sql_add(&b, "THEN $P::bigint ELSE (SELECT count(*) FROM "
+		    "(SELECT FROM tasks t WHERE ",
+		    sql_param(params, nparams, lq->count_value), 0);
+		strbuf_str(&b, f.data);
+		sql_add(&b, " LIMIT " TASK_TOTAL_CAP_SQL " + 1) m) END AS n "
+		    "FROM (SELECT (SELECT e.n FROM event_heads e WHERE "
+		    "e.user_id = $P) AS v) h OFFSET 0)", user, 0);
+	}
+	if (few) {
+		/*
+		 * Few matches, as the last count said: the matches first
+		 * (the fence keeps the sort's index out of the choice), then
+		 * sorted. Walking a sort index and testing each row would
+		 * read the owner's rows until it found a page, which is the
+		 * plan a prefix q gets on the planner's fixed estimate.
+		 */
+		sql_add(&b, " c LEFT JOIN LATERAL (SELECT t.* FROM (SELECT * "
 		    "FROM tasks t WHERE ", 0, 0);
 		strbuf_str(&b, f.data);
-		sql_add(&b, " LIMIT " TASK_TOTAL_CAP_SQL " + 1) m)", 0, 0);
+		sql_add(&b, " OFFSET 0) t WHERE true", 0, 0);
+	} else {
+		sql_add(&b, " c LEFT JOIN LATERAL (SELECT t.* FROM tasks t "
+		    "WHERE ", 0, 0);
+		strbuf_str(&b, f.data);
 	}
-	sql_add(&b, " c LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE ",
-	    0, 0);
-	strbuf_str(&b, f.data);
 
 	if (lq->has_cursor) {
 		if (lq->cursor_value == NULL && lq->sort->after_null != NULL) {
@@ -220,6 +249,52 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 	}
 	strbuf_free(&f);
 	return (b.data);
+}
+
+/*
+ * The count cache's key of a list whose total is counted up to the cap:
+ * the user and every filter that decides the count (not the sort or the
+ * page). 0 when the total is not counted that way, or depends on the
+ * clock (overdue), so it must not be remembered.
+ */
+int
+tasks_count_key(const struct task_list_query *lq, struct strbuf *b)
+{
+	const char	*parts[7];
+	size_t		i;
+
+	if (lq->overdue != NULL)
+		return (0);
+	if (lq->priority == NULL && lq->tags == NULL &&
+	    lq->due_before == NULL && lq->due_after == NULL && lq->q == NULL)
+		return (0);
+	/* One tag alone is answered from its counter. */
+	if (lq->tags != NULL && lq->ntags == 1 && lq->completed == NULL &&
+	    lq->priority == NULL && lq->due_before == NULL &&
+	    lq->due_after == NULL && lq->q == NULL)
+		return (0);
+
+	parts[0] = lq->user_id;
+	parts[1] = lq->completed;
+	parts[2] = lq->priority;
+	parts[3] = lq->tags;
+	parts[4] = lq->due_before;
+	parts[5] = lq->due_after;
+	parts[6] = lq->q;
+	/* "-" marks an absent filter; a value holding the separator is
+	 * not cached, so two filter sets never share a key. */
+	for (i = 0; i < 7; i++) {
+		if (parts[i] != NULL && strchr(parts[i], '\x1f') != NULL)
+			return (0);
+		if (parts[i] == NULL) {
+			strbuf_str(b, "-\x1f");
+		} else {
+			strbuf_str(b, "=");
+			strbuf_str(b, parts[i]);
+			strbuf_str(b, "\x1f");
+		}
+	}
+	return (!strbuf_failed(b));
 }
 
 /* Appends text with $P (and $V) replaced by parameter p, $I by i. */

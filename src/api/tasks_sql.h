@@ -8,6 +8,7 @@
 #define __H_TASKS_SQL_H
 
 #include "api/cursor.h"
+#include "core/strbuf.h"
 
 /* The columns a task answer is rendered from (task_json.c). */
 #define TASK_COLS							\
@@ -225,16 +226,30 @@ struct task_list_query {
 	int			has_cursor;
 	const char		*cursor_value;	/* NULL: null value */
 	const char		*cursor_id;
+	/*
+	 * A capped total counted before (core/count_cache.h): the user's
+	 * write version it was counted at and the count, both decimal text,
+	 * or NULL. The statement uses the count only if the version it reads
+	 * is the same, and answers the version in count_version.
+	 */
+	const char		*count_version;
+	const char		*count_value;
+	/* The last count (any version) found at most TASK_FEW_MATCHES. */
+	int			few_matches;
 };
 
-#define TASK_LIST_PARAMS_MAX	12
+#define TASK_LIST_PARAMS_MAX	14
 
 /* A filtered list counts at most this many matches for its total. */
 #define TASK_TOTAL_CAP		10000
 #define TASK_TOTAL_CAP_SQL	"10000"
+/* Up to this many matches a page is read from the matches, not a walk. */
+#define TASK_FEW_MATCHES	1000
 
 const struct task_sort	*tasks_sort_find(const char *);
 char			*tasks_list_sql(const struct task_list_query *,
 			    const char **, int *);
+int			 tasks_count_key(const struct task_list_query *,
+			    struct strbuf *);
 
 #endif

@@ -195,6 +195,14 @@ metrics_render(const struct metrics *m, const struct metrics_names *n,
 	    "db_statements_total{mode=\"unnamed\"} %llu\n",
 	    (unsigned long long)load(&m->db_statements[1]),
 	    (unsigned long long)load(&m->db_statements[0]));
+	strbuf_printf(b, "# HELP tasks_list_counts_total Filtered task lists' "
+	    "totals: counted up to the cap, or remembered from a count at "
+	    "the same write version of the user.\n"
+	    "# TYPE tasks_list_counts_total counter\n"
+	    "tasks_list_counts_total{source=\"counted\"} %llu\n"
+	    "tasks_list_counts_total{source=\"remembered\"} %llu\n",
+	    (unsigned long long)load(&m->list_counts[0]),
+	    (unsigned long long)load(&m->list_counts[1]));
 	strbuf_printf(b, "# HELP attachment_uploads_total Attachments "
 	    "stored.\n# TYPE attachment_uploads_total counter\n"
 	    "attachment_uploads_total %llu\n"

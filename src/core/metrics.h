@@ -29,6 +29,8 @@ struct metrics {
 	uint64_t	rate_limited;
 	/* Statements sent: [0] unnamed, [1] as prepared statements. */
 	uint64_t	db_statements[2];
+	/* Capped list totals: [0] counted, [1] remembered (count_cache). */
+	uint64_t	list_counts[2];
 	uint64_t	attachment_uploads;
 	uint64_t	attachment_bytes_stored;
 	uint64_t	attachment_bytes_sent;

@@ -110,20 +110,27 @@ test_tags(void **state)
 	lq.tags = "{\"home\",\"work\"}";
 	lq.ntags = 2;
 	sql = build(&lq, params, &n);
-	assert_int_equal(n, 4);
+	/* And the remembered count's version and value (none: NULL). */
+	assert_int_equal(n, 6);
+	assert_null(params[4]);
+	assert_null(params[5]);
 	assert_null(strstr(sql, "tag_counts"));
 	has(sql, "SELECT least(c.n, 10000) AS total, c.n <= 10000 AS "
 	    "total_exact, ");
 	/* The filter in the count and in the page, the same parameter. */
 	assert_int_equal(count(sql, "t.tags @> $2::text[]"), 2);
-	has(sql, "LIMIT 10000 + 1) m) c LEFT JOIN LATERAL");
+	has(sql, "SELECT h.v, CASE WHEN h.v = $5::bigint THEN $6::bigint "
+	    "ELSE (SELECT count(*) FROM (SELECT FROM tasks t WHERE ");
+	has(sql, "LIMIT 10000 + 1) m) END AS n FROM (SELECT (SELECT e.n "
+	    "FROM event_heads e WHERE e.user_id = $1) AS v) h OFFSET 0) c "
+	    "LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE ");
 	free(sql);
 
 	/* A tag with completed: no kept count for the pair. */
 	lq.ntags = 1;
 	lq.completed = "false";
 	sql = build(&lq, params, &n);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 7);
 	assert_string_equal(params[1], "false");
 	assert_string_equal(params[2], "{\"home\",\"work\"}");
 	assert_null(strstr(sql, "tag_counts"));
@@ -140,7 +147,7 @@ test_all_filters_and_cursor(void **state)
 	static const char	*want[] = {
 		USER, "false", "urgent", "{\"a\",\"b\"}",
 		"2026-12-01T00:00:00.000000Z", "2026-01-01T00:00:00.000000Z",
-		"it's \\ a $1 test", LIMIT, "0",
+		"it's \\ a $1 test", LIMIT, "0", "41", "9999",
 		"2026-06-01T12:00:00.000000Z", CUR_ID
 	};
 	struct task_list_query	lq;
@@ -160,11 +167,13 @@ test_all_filters_and_cursor(void **state)
 	lq.overdue = "true";
 	lq.q = want[6];
 	lq.offset = want[8];
+	lq.count_version = want[9];
+	lq.count_value = want[10];
 	lq.has_cursor = 1;
-	lq.cursor_value = want[9];
-	lq.cursor_id = want[10];
+	lq.cursor_value = want[11];
+	lq.cursor_id = want[12];
 	sql = build(&lq, params, &n);
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 13);
 	for (i = 0; i < n; i++)
 		assert_string_equal(params[i], want[i]);
 
@@ -172,16 +181,17 @@ test_all_filters_and_cursor(void **state)
 	    "t.completed = $2::boolean AND t.priority = $3::task_priority AND "
 	    "t.tags @> $4::text[] AND t.due_at < $5::timestamptz AND "
 	    "t.due_at > $6::timestamptz AND t.due_at < now() AND NOT "
-	    "t.completed AND api_owned_search(t.user_id, t.search) @@ "
+	    "t.completed AND t.owned_search @@ "
 	    "api_owned_tsquery($1, to_tsquery('simple', '''' || "
 	    "replace(NULLIF(btrim(regexp_replace(replace(replace($7::text, "
 	    "'\\', '\\\\'), '''', ''''''), '\\s+', ' ', 'g'), ' '), ''), "
 	    "' ', ''':* & ''') || ''':*'))"), 2);
 	/* The keyset condition narrows the page, never the total. */
 	assert_int_equal(count(sql, " AND (t.created_at, t.id) < "
-	    "($10::timestamptz, $11::uuid) ORDER BY t.created_at DESC, "
+	    "($12::timestamptz, $13::uuid) ORDER BY t.created_at DESC, "
 	    "t.id DESC LIMIT $8::int + 1 OFFSET $9::int) t ON true"), 1);
 	has(sql, "LIMIT 10000 + 1) m)");
+	has(sql, "CASE WHEN h.v = $10::bigint THEN $11::bigint ELSE");
 	free(sql);
 }
 
@@ -198,8 +208,9 @@ test_overdue(void **state)
 	query(&lq, "-created_at");
 	lq.overdue = "false";
 	sql = build(&lq, params, &n);
-	/* A constant condition: no parameter for it. */
-	assert_int_equal(n, 3);
+	/* A constant condition: no parameter for it (the two are the
+	 * remembered count's). */
+	assert_int_equal(n, 5);
 	assert_int_equal(count(sql, "WHERE t.user_id = $1 AND NOT "
 	    "coalesce(t.due_at < now() AND NOT t.completed, false)"), 2);
 	assert_null(strstr(sql, "task_counts"));
@@ -207,7 +218,7 @@ test_overdue(void **state)
 
 	lq.overdue = "true";
 	sql = build(&lq, params, &n);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	assert_int_equal(count(sql, "WHERE t.user_id = $1 AND t.due_at < "
 	    "now() AND NOT t.completed"), 2);
 	free(sql);
@@ -330,12 +341,107 @@ test_null_cursor(void **state)
 	lq.cursor_id = CUR_ID;
 	lq.priority = "low";
 	sql = build(&lq, params, &n);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 7);
 	assert_string_equal(params[1], "low");
-	assert_string_equal(params[4], CUR_ID);
+	assert_string_equal(params[6], CUR_ID);
 	has(sql, "AND t.priority = $2::task_priority AND t.due_at IS NULL "
-	    "AND t.id < $5::uuid ORDER BY t.due_at DESC NULLS LAST, "
+	    "AND t.id < $7::uuid ORDER BY t.due_at DESC NULLS LAST, "
 	    "t.id DESC LIMIT $3::int + 1 OFFSET $4::int");
+	free(sql);
+}
+
+/* Which lists remember their count, under which key. */
+static void
+test_count_key(void **state)
+{
+	struct task_list_query	lq;
+	struct strbuf		b;
+
+	(void)state;
+
+	/* Counters answer these: nothing to remember. */
+	query(&lq, "-created_at");
+	strbuf_init(&b);
+	assert_int_equal(tasks_count_key(&lq, &b), 0);
+	lq.completed = "true";
+	assert_int_equal(tasks_count_key(&lq, &b), 0);
+	lq.completed = NULL;
+	lq.tags = "{\"work\"}";
+	lq.ntags = 1;
+	assert_int_equal(tasks_count_key(&lq, &b), 0);
+	strbuf_free(&b);
+
+	/* One tag with completed is counted: remembered. */
+	lq.completed = "true";
+	strbuf_init(&b);
+	assert_int_equal(tasks_count_key(&lq, &b), 1);
+	assert_string_equal(b.data, "=" USER "\x1f=true\x1f-\x1f="
+	    "{\"work\"}\x1f-\x1f-\x1f-\x1f");
+	strbuf_free(&b);
+
+	/* The same filters of another user, or another value: other keys. */
+	lq.completed = NULL;
+	lq.tags = NULL;
+	lq.ntags = 0;
+	lq.q = "milk";
+	strbuf_init(&b);
+	assert_int_equal(tasks_count_key(&lq, &b), 1);
+	assert_string_equal(b.data, "=" USER "\x1f-\x1f-\x1f-\x1f-\x1f-"
+	    "\x1f=milk\x1f");
+	strbuf_free(&b);
+	lq.user_id = "other";
+	strbuf_init(&b);
+	assert_int_equal(tasks_count_key(&lq, &b), 1);
+	assert_string_equal(b.data, "=other\x1f-\x1f-\x1f-\x1f-\x1f-"
+	    "\x1f=milk\x1f");
+	strbuf_free(&b);
+
+	/* The clock moves overdue's count: never remembered. */
+	lq.overdue = "true";
+	strbuf_init(&b);
+	assert_int_equal(tasks_count_key(&lq, &b), 0);
+	strbuf_free(&b);
+
+	/* A value holding the separator could make two sets one key. */
+	lq.overdue = NULL;
+	lq.q = "a\x1f=b";
+	strbuf_init(&b);
+	assert_int_equal(tasks_count_key(&lq, &b), 0);
+	strbuf_free(&b);
+}
+
+/* Few matches: the page is read from the matches, then sorted. */
+static void
+test_few_matches(void **state)
+{
+	struct task_list_query	lq;
+	const char		*params[TASK_LIST_PARAMS_MAX];
+	char			*sql;
+	int			n;
+
+	(void)state;
+
+	query(&lq, "title");
+	lq.q = "zeb";
+	lq.count_version = "7";
+	lq.count_value = "12";
+	lq.few_matches = 1;
+	sql = build(&lq, params, &n);
+	assert_int_equal(n, 6);
+	assert_string_equal(params[4], "7");
+	assert_string_equal(params[5], "12");
+	has(sql, "c LEFT JOIN LATERAL (SELECT t.* FROM (SELECT * FROM "
+	    "tasks t WHERE t.user_id = $1 AND t.owned_search @@ ");
+	has(sql, " OFFSET 0) t WHERE true ORDER BY t.title ASC, t.id ASC "
+	    "LIMIT $3::int + 1 OFFSET $4::int) t ON true");
+	free(sql);
+
+	/* Not for a list its counters answer. */
+	query(&lq, "title");
+	lq.few_matches = 1;
+	sql = build(&lq, params, &n);
+	has(sql, "FROM task_counts k");
+	assert_null(strstr(sql, "OFFSET 0"));
 	free(sql);
 }
 
@@ -384,7 +490,7 @@ test_values_are_parameters(void **state)
 	lq.cursor_value = "zz' OR true --";
 	lq.cursor_id = "not a uuid'";
 	sql = build(&lq, params, &n);
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 13);
 	assert_string_equal(params[2], "$P $V $I $1");
 	assert_null(strstr(sql, "$P"));
 	assert_null(strstr(sql, "$V"));
@@ -485,6 +591,8 @@ main(void)
 		cmocka_unit_test(test_overdue),
 		cmocka_unit_test(test_every_sort),
 		cmocka_unit_test(test_null_cursor),
+		cmocka_unit_test(test_count_key),
+		cmocka_unit_test(test_few_matches),
 		cmocka_unit_test(test_unknown_sorts),
 		cmocka_unit_test(test_values_are_parameters),
 	};
