@@ -83,7 +83,7 @@ const taskWritable = {
 export const schemas = {
   LiveEvent: {
     type: 'object', additionalProperties: false, required: ['id', 'type', 'created_at', 'data'],
-    description: 'One event, as webhooks send it: `task.created`, `task.updated`, `task.completed`, `task.deleted` (the last state of the task), and the other resources\' events.',
+    description: 'One event, as webhooks send it: `task.created`, `task.updated`, `task.completed`, `task.deleted` (the last state of the task), the other resources\' events, `reminder.due`, and `ping` (`POST /users/me/webhook/test`).',
     properties: {
       id: { type: 'string', pattern: '^[0-9]+$', description: 'Increases with each of your events; the `since` / `Last-Event-ID` to resume from.' },
       type: { type: 'string', maxLength: 64, examples: ['task.created'] },
