@@ -40,6 +40,7 @@ export const tags = [
   { name: 'tags', description: "The signed-in user's tag names." },
   { name: 'attachments', description: 'Files of a task, stored in PostgreSQL.' },
   { name: 'users', description: 'The signed-in user.' },
+  { name: 'webhooks', description: "The signed-in user's webhook deliveries: each event sent to `webhook_url`, signed with `webhook_secret`." },
   { name: 'admin', description: 'Users, for tokens with `role: admin`.' },
   { name: 'compat', description: 'The common Better Auth + FastAPI to-do contract: `/api/{user_id}/tasks`, on the same handlers. A `user_id` other than the token\'s `sub` answers 403.' },
   { name: 'live', description: 'Your events as they happen: WebSocket or Server-Sent Events, with replay after a reconnect.' },
@@ -82,7 +83,7 @@ const taskWritable = {
 export const schemas = {
   LiveEvent: {
     type: 'object', additionalProperties: false, required: ['id', 'type', 'created_at', 'data'],
-    description: 'One event, as webhooks send it: `task.created`, `task.updated`, `task.completed`, `task.deleted` (the last state of the task), and the other resources\' events.',
+    description: 'One event, as webhooks send it: `task.created`, `task.updated`, `task.completed`, `task.deleted` (the last state of the task), the other resources\' events, `reminder.due`, and `ping` (`POST /users/me/webhook/test`).',
     properties: {
       id: { type: 'string', pattern: '^[0-9]+$', description: 'Increases with each of your events; the `since` / `Last-Event-ID` to resume from.' },
       type: { type: 'string', maxLength: 64, examples: ['task.created'] },
@@ -271,6 +272,45 @@ export const schemas = {
     },
     additionalProperties: false,
   },
+  Delivery: {
+    type: 'object', additionalProperties: false,
+    required: ['id', 'event_id', 'event_type', 'status', 'attempts', 'last_status_code',
+      'last_error', 'next_attempt_at', 'created_at', 'delivered_at'],
+    description: 'One event on its way to your `webhook_url`. Never the URL or the secret.',
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      event_id: { type: 'string', pattern: '^[0-9]+$', description: 'The event sent (`X-Event-Id`, `webhook-id`); the same on every attempt.' },
+      event_type: { type: 'string', maxLength: 64, examples: ['task.created', 'ping'] },
+      status: ref('DeliveryStatus'),
+      attempts: { type: 'integer', minimum: 0, description: 'Attempts made (since the last retry through the API). An attempt counts from when it starts.' },
+      last_status_code: { type: ['integer', 'null'], description: 'The HTTP status of the last attempt; null before any, or when it got no answer.' },
+      last_error: { type: ['string', 'null'], maxLength: 512, description: 'Why the last attempt failed (`HTTP 500`, `timeout`, `address not allowed: ...`); null when it succeeded or before any.' },
+      next_attempt_at: tsNull('When the next attempt is due, while `pending` or `failed`; null once `delivered` or `dead`.'),
+      created_at: ts('When the event was queued.'),
+      delivered_at: tsNull('When a 2xx answer came.'),
+    },
+    examples: [{
+      id: '5b0c8f0e-3e4d-4a53-9a7e-0d4bd7b8a0c1', event_id: '1042', event_type: 'task.created',
+      status: 'failed', attempts: 2, last_status_code: 503, last_error: 'HTTP 503',
+      next_attempt_at: '2026-11-26T11:00:25.000Z', created_at: '2026-11-26T10:57:25.123Z', delivered_at: null,
+    }],
+  },
+  DeliveryStatus: {
+    type: 'string', enum: ['pending', 'failed', 'delivered', 'dead'],
+    description: '`pending`: not attempted yet (or put back by a retry); `failed`: an attempt failed, the next is due at `next_attempt_at`; `delivered`: a 2xx answer; `dead`: `WEBHOOK_MAX_ATTEMPTS` attempts failed.',
+  },
+  DeliveryList: {
+    type: 'object', additionalProperties: false,
+    required: ['items', 'total', 'total_exact', 'limit', 'offset', 'next_cursor'],
+    properties: {
+      items: { type: 'array', items: ref('Delivery') },
+      total: { type: 'integer', minimum: 0, maximum: 10000, description: 'Deliveries matching `status`, exact up to 10,000, else 10,000.' },
+      total_exact: { type: 'boolean', description: 'False when `total` stopped at 10,000.' },
+      limit: { type: 'integer', minimum: 1, maximum: 100 },
+      offset: { type: 'integer', minimum: 0 },
+      next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last.' },
+    },
+  },
   Health: {
     type: 'object',
     required: ['status'],
@@ -321,6 +361,7 @@ export const queryParametersByValidator = {
   v_tasks_sort: sortParam(taskSorts, '-created_at',
     'Ties are broken by id; a null `due_at` sorts last both ways.'),
   v_users_sort: sortParam(userSorts, '-created_at', 'Ties are broken by id.'),
+  v_delivery_status: { schema: ref('DeliveryStatus'), description: 'Only the deliveries in this state.' },
   v_live_since: {
     schema: { type: 'string', pattern: '^[0-9]{1,18}$' },
     description: 'The id of the last event received: the events after it are sent first, then the live stream. '
@@ -704,6 +745,50 @@ routes[`^/api/v1/attachments/(${uuidPattern.slice(1, -1)})$`] = {
     delete: {
       summary: 'Delete an attachment', operationId: 'delete_attachment',
       responses: { 204: { description: 'Deleted; its bytes no longer count against the quota.' }, 404: attNotFound },
+    },
+  },
+};
+
+const deliveryNotFound = err('No such delivery of this user (another user\'s too).', 'Delivery not found');
+const noWebhook = 'No webhook_url set';
+routes['/api/v1/users/me/deliveries'] = {
+  path: '/api/v1/users/me/deliveries', tags: ['webhooks'],
+  ops: {
+    get: {
+      summary: 'List your webhook deliveries', operationId: 'list_deliveries',
+      description: 'Newest first (by `created_at`, ties by `id`). `offset` or `cursor` pages, not both (422). Deliveries go with their events after `EVENTS_RETENTION_HOURS` once closed, and all of them with `DELETE /users/me`.',
+      responses: { 200: { description: 'A page of deliveries.', ...json(ref('DeliveryList')) } },
+    },
+  },
+};
+routes[`^/api/v1/users/me/deliveries/(${uuidPattern.slice(1, -1)})/retry$`] = {
+  path: '/api/v1/users/me/deliveries/{delivery_id}/retry', tags: ['webhooks'],
+  params: { delivery_id: { schema: { type: 'string', format: 'uuid', pattern: uuidPattern }, description: 'A delivery id; anything else is a 404.' } },
+  ops: {
+    post: {
+      summary: 'Retry a dead or failed delivery', operationId: 'retry_delivery',
+      description: [
+        'Puts a `dead` or `failed` delivery back in the queue: `pending`, due now, `attempts` back to 0, so it gets a fresh set of `WEBHOOK_MAX_ATTEMPTS` attempts with the backoff from its start. `last_status_code` and `last_error` stay until the next attempt. The same event is sent (same `X-Event-Id`).',
+        'Your deliveries go in event order: while this older one is open, your newer ones wait for it. No body is needed (send `Content-Length: 0`).',
+      ].join('\n\n'),
+      responses: {
+        202: { description: 'Queued again.', ...json(ref('Delivery')) },
+        404: deliveryNotFound,
+        409: err('Already `delivered` (`Delivery already delivered`), still `pending` (`Delivery already queued`), an attempt is running right now (`Delivery is being attempted`), or you have no `webhook_url` (`' + noWebhook + '`).', 'Delivery already delivered'),
+      },
+    },
+  },
+};
+routes['/api/v1/users/me/webhook/test'] = {
+  path: '/api/v1/users/me/webhook/test', tags: ['webhooks'],
+  ops: {
+    post: {
+      summary: 'Send a test ping to your webhook', operationId: 'test_webhook',
+      description: 'Queues a `ping` event (`{"id", "type": "ping", "created_at", "data": {"user_id", "webhook_url"}}`) for your `webhook_url`, signed and retried like every event; it also appears on the live stream. It waits behind any of your older open deliveries. No body is needed (send `Content-Length: 0`).',
+      responses: {
+        202: { description: 'The ping\'s delivery.', ...json(ref('Delivery')) },
+        409: err('You have no `webhook_url` (set one with `PATCH /users/me`).', noWebhook),
+      },
     },
   },
 };

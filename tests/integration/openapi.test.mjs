@@ -135,7 +135,8 @@ describe('the document', () => {
       } else {
         assert.ok(!op.security.some((s) => s.HTTPBearer), where);
       }
-      assert.equal(Boolean(op.responses[403]), p.startsWith('/api/v1/users') && p !== '/api/v1/users/me' || p.startsWith('/api/{user_id}'), where);
+      const own = p === '/api/v1/users/me' || p.startsWith('/api/v1/users/me/');
+      assert.equal(Boolean(op.responses[403]), p.startsWith('/api/v1/users') && !own || p.startsWith('/api/{user_id}'), where);
     }
     // Constraints come through: the list's limit and kore.conf's regex for tag.
     const list = served.json.paths['/api/v1/tasks'].get.parameters;
@@ -207,6 +208,7 @@ describe('every protected operation', () => {
   test('answers 401 in its documented shape without a token, and with a bad one', async () => {
     const concrete = (template) => template.replace('{task_id}', '0f8fad5b-d9cb-469f-a165-70867728950e')
       .replace('{attachment_id}', '0f8fad5b-d9cb-469f-a165-70867728950e')
+      .replace('{delivery_id}', '0f8fad5b-d9cb-469f-a165-70867728950e')
       .replace('{user_id}', 'someone');
     let n = 0;
     for (const [template, item] of Object.entries(openapi.paths)) {

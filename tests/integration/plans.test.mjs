@@ -251,3 +251,36 @@ test('statements on one task by id use the primary key whatever the statistics s
     assert.deepEqual(byOwner, [], `${method}: the owner as an index condition`);
   }
 });
+
+// GET /users/me/deliveries: the user's list index (user_id, created_at,
+// id) of migration 0007, newest first, with 50,000 deliveries of other
+// users in the table; with the status filter and after a cursor too.
+test('the deliveries list reads the user\'s list index, never the whole table', async () => {
+  psql(`
+    INSERT INTO events (id, user_id, type, body)
+      SELECT nextval('events_id_seq'), CASE WHEN g <= 300 THEN '${user}' ELSE 'other-' || (g % 1000 + 1) END,
+        'task.created', '{}' FROM generate_series(1, 50300) g;
+    INSERT INTO deliveries (user_id, event_id, event_type, status, attempts, created_at, delivered_at)
+      SELECT e.user_id, e.id, e.type, CASE WHEN e.id % 10 = 0 THEN 'dead' ELSE 'delivered' END, 1,
+        now() - (e.id % 5000) * interval '1 second', now()
+      FROM events e WHERE e.type = 'task.created' AND e.body = '{}';
+    ANALYZE events; ANALYZE deliveries;`, 'plans');
+  const list = async (query) => {
+    const { plans, r } = await requestPlans(`/api/v1/users/me/deliveries${query}`, {}, /FROM deliveries d WHERE d\.user_id/);
+    assert.equal(r.status, 200, r.text);
+    return { plans, body: r.json };
+  };
+  const first = await list('?limit=5');
+  assert.equal(first.body.total, 300);
+  assert.equal(first.body.items.length, 5);
+  for (const query of ['', '?status=dead', `?limit=5&cursor=${first.body.next_cursor}`]) {
+    const { plans, body } = await list(query);
+    assert.equal(plans.length, 1, `${query}: one statement`);
+    const all = nodes(plans[0].Plan);
+    const onDeliveries = all.filter((n) => n['Relation Name'] === 'deliveries');
+    assert.ok(onDeliveries.length > 0, query);
+    for (const n of onDeliveries) assert.notEqual(n['Node Type'], 'Seq Scan', `${query}: ${JSON.stringify(n).slice(0, 300)}`);
+    assert.ok(all.some((n) => n['Index Name'] === 'deliveries_user_list_idx'), `${query}: ${all.map((n) => n['Index Name']).filter(Boolean)}`);
+    if (query === '?status=dead') assert.ok(body.items.every((d) => d.status === 'dead') && body.total === 30, query);
+  }
+});
