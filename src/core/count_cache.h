@@ -1,6 +1,6 @@
 /*
  * The capped totals of filtered task lists, remembered per worker with the
- * user's write version (event_heads.n, bumped in the same transaction as
+ * user's write version (event_heads.n, a new value of the events sequence at
  * every change to the user's tasks) they were counted at. A list whose
  * version has not moved reuses its count instead of counting up to
  * 10,001 rows again; the version is read by the list statement itself,
