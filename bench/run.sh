@@ -148,6 +148,12 @@ done
 token=$(node bench/mint-token.mjs "$secret" bench-user)
 auth="Authorization: Bearer $token"
 curl -sk -H "$auth" "https://127.0.0.1:$port/api/v1/users/me" >/dev/null
+# 64 more users (bench-u1..64) for the many-users POST rows.
+node bench/mint-token.mjs "$secret" bench-u 64 > "$work/tokens.txt"
+while read -r t; do
+	curl -sk -H "Authorization: Bearer $t" \
+	    "https://127.0.0.1:$port/api/v1/users/me" >/dev/null
+done < "$work/tokens.txt"
 
 # SPEC's data set: one user with 200 tagged tasks.
 psql "$dburl" -Xq -v ON_ERROR_STOP=1 -c "
@@ -201,11 +207,13 @@ per_req() {
 run() {
 	name=$1
 	shift
-	url=${*: -1}
+	for a in "$@"; do
+		case "$a" in https://*) url=$a ;; esac
+	done
 	kport=${url#https://127.0.0.1:}
 	kport=${kport%%/*}
 	k0=$(kore_ticks "$kport") g0=$(pg_ticks)
-	out=$(wrk -t2 -c64 -d"${secs}s" --latency "$@" 2>&1)
+	out=$(wrk -t2 -c"${conns:-64}" -d"${secs}s" --latency "$@" 2>&1)
 	k1=$(kore_ticks "$kport") g1=$(pg_ticks)
 	reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
@@ -243,6 +251,14 @@ run "GET /api/v1/tasks/{id}" -H "$auth" \
     "https://127.0.0.1:$port/api/v1/tasks/$id"
 run "POST /api/v1/tasks" -H "$auth" -s bench/post.lua \
     "https://127.0.0.1:$port/api/v1/tasks"
+forget_posts
+# One user's writes take turns on the user's event head until commit (ids
+# in commit order, migration 0007): the same POSTs by 64 users.
+run "POST /api/v1/tasks (64 users)" -s bench/post-users.lua \
+    "https://127.0.0.1:$port/api/v1/tasks" -- "$work/tokens.txt"
+forget_posts
+conns=16 run "  same, 16 connections" -s bench/post-users.lua \
+    "https://127.0.0.1:$port/api/v1/tasks" -- "$work/tokens.txt"
 forget_posts
 run "GET /api/v1/users/me (prepared off)" -H "$auth" \
     "https://127.0.0.1:$uport/api/v1/users/me"
@@ -314,8 +330,9 @@ if grep -q "keymgr: no answer" "$work/server.log"; then
 	grep "keymgr: no answer" "$work/server.log" | head -5
 fi
 
-# PostgreSQL alone, 16 clients, extended protocol: our own statements and
-# SPEC's one-statement reference list.
+# PostgreSQL alone, 16 clients, prepared statements (as the server sends
+# them on a direct connection): our own statements and SPEC's one-statement
+# reference list.
 pgrun() {
 	name=$1
 	shift
@@ -326,7 +343,7 @@ pgrun() {
 		args+=("$1"); shift
 	done
 	g0=$(pg_ticks)
-	out=$(pgbench -n -M extended -c 16 -j 2 -T "$secs" -D user=bench-user \
+	out=$(pgbench -n -M "${mode:-prepared}" -c 16 -j 2 -T "$secs" -D user=bench-user \
 	    -D id="$id" "${args[@]}" "$target" 2>&1)
 	g1=$(pg_ticks)
 	tps=$(echo "$out" | awk '/^tps/ {print int($3)}')
@@ -341,9 +358,14 @@ pgrun "our list statement" -f "$work/list.sql"
 pgrun "reference one-statement list" -f bench/reference-list.sql
 pgrun "our single-task statement" -f "$work/get.sql"
 pgrun "  same, over TCP + TLS" -f "$work/get.sql" -- "$tlsurl"
-pgrun "  same, through PgBouncer" -f "$work/get.sql" -- "$poolurl"
+# PgBouncer 1.18 in transaction mode takes no prepared statements.
+mode=extended pgrun "  same, through PgBouncer" -f "$work/get.sql" -- "$poolurl"
 # POST's statement alone, with the triggers that keep the counters.
 pgrun "our POST statement" -f "$work/post.sql"
+forget_posts
+{ echo '\set u random(1, 64)'; sed "s/:user/'bench-u' || :u/" "$work/post.sql"; } \
+    > "$work/post-users.sql"
+pgrun "  same, 64 users" -f "$work/post-users.sql"
 forget_posts
 
 echo "server RSS after the runs (KiB, per process):"
