@@ -22,6 +22,7 @@
 
 #include "auth/jwks_source.h"
 #include "auth/jwt.h"
+#include "auth/token_check.h"
 #include "core/log.h"
 #include "core/settings.h"
 #include "core/shared.h"
@@ -79,6 +80,14 @@ extern int	worker_draining;
 #define SQL_LIVE_SLOT_RENEW						\
 	"UPDATE live_slots SET expires_at = clock_timestamp() + "	\
 	"make_interval(secs => $2::int) WHERE owner = $1"
+/*
+ * A draining worker gives all its slots back at once, before it closes
+ * its connections: once they are closed it leaves, frees in flight or
+ * not. (No row of ours expires later than a lease from now.)
+ */
+#define SQL_LIVE_SLOT_DRAIN						\
+	"DELETE FROM live_slots WHERE owner = $1 AND expires_at <= "	\
+	"clock_timestamp() + make_interval(secs => $2::int)"
 /* The first worker also drops rows of owners long gone. */
 #define SQL_LIVE_SLOT_RENEW_SWEEP					\
 	"WITH renewed AS (" SQL_LIVE_SLOT_RENEW " RETURNING 1) "	\
@@ -88,6 +97,8 @@ extern int	worker_draining;
 /* Slot frees in flight at once; the others wait their turn. */
 #define LIVE_FREES_RUNNING	8
 #define LIVE_FREE_RETRY_MS	2000
+/* The longest the drain waits for the slots' DELETE before closing. */
+#define LIVE_DRAIN_WAIT_MS	2000
 
 struct live_user;
 
@@ -165,15 +176,18 @@ static void	live_free_run(u_int64_t);
 static void	live_free_done(struct live_stmt *, int, PGresult *);
 static void	live_renew(u_int64_t);
 static void	live_renew_done(struct live_stmt *, int, PGresult *);
+static void	live_drain_done(struct live_stmt *, int, PGresult *);
 
 static LIST_HEAD(, live_user)	buckets[LIVE_BUCKETS];
 static TAILQ_HEAD(, live_user)	users = TAILQ_HEAD_INITIALIZER(users);
 static TAILQ_HEAD(, live_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static int			draining_seen;
+static u_int64_t		drain_close_at;	/* or when drain_st ends */
 static TAILQ_HEAD(, live_take)	takes = TAILQ_HEAD_INITIALIZER(takes);
 static TAILQ_HEAD(, live_free)	frees = TAILQ_HEAD_INITIALIZER(frees);
 static int			frees_running;
 static struct live_stmt		renew_st;
+static struct live_stmt		drain_st;
 static u_int64_t		renew_at;
 /* This worker's name in live_slots: unique per worker start. */
 static char			owner[64];
@@ -347,7 +361,7 @@ live_renew(u_int64_t now)
 	u_int64_t	every;
 
 	every = (u_int64_t)settings.live_slot_lease * 1000 / 3;
-	if (now < renew_at || renew_st.running)
+	if (now < renew_at || renew_st.running || draining_seen)
 		return;
 	if (TAILQ_EMPTY(&conns) && TAILQ_EMPTY(&frees) &&
 	    worker->id != 1)
@@ -356,6 +370,16 @@ live_renew(u_int64_t now)
 	live_stmt_start(&renew_st, worker->id == 1 ?
 	    SQL_LIVE_SLOT_RENEW_SWEEP : SQL_LIVE_SLOT_RENEW, owner, lease_s,
 	    live_renew_done, NULL);
+}
+
+/* Left to their lease when this fails: the worker is on its way out. */
+static void
+live_drain_done(struct live_stmt *st, int r, PGresult *res)
+{
+	(void)res;
+	if (r != DB_OK)
+		app_log(LOG_LEVEL_WARNING, "live: giving the slots back "
+		    "failed: %s", st->cause);
 }
 
 static void
@@ -766,7 +790,6 @@ live_close(struct live_conn *lc, int code, const char *reason)
 static void
 live_auth(struct live_conn *lc, const char *data, size_t len)
 {
-	struct jwt_config	cfg;
 	struct jwt_claims	claims;
 	enum jwt_result		res;
 	json_t			*msg, *type, *token;
@@ -792,18 +815,9 @@ live_auth(struct live_conn *lc, const char *data, size_t len)
 		tlen = json_string_length(token);
 	}
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.issuer = settings.auth_issuer;
-	cfg.audience = settings.auth_audience;
-	cfg.leeway = settings.jwt_leeway;
-	if (settings.auth_secret != NULL) {
-		cfg.hs_secret = (const unsigned char *)settings.auth_secret;
-		cfg.hs_secret_len = strlen(settings.auth_secret);
-	}
-
+	/* The check of every route's auth hook, its cache included. */
 	lc->keys_seen = jwks_source_generation();
-	res = jwt_verify(tok, tlen, jwks_source_keys(), &cfg, time(NULL),
-	    &claims);
+	res = token_check(tok, tlen, time(NULL), &claims);
 	if (res == JWT_ERR_KID_UNKNOWN && lc->pending_token == NULL) {
 		switch (jwks_source_refetch(lc->keys_seen, live_auth_wake,
 		    lc)) {
@@ -812,8 +826,7 @@ live_auth(struct live_conn *lc, const char *data, size_t len)
 			json_decref(msg);
 			return;
 		case JWKS_REFETCH_AGAIN:
-			res = jwt_verify(tok, tlen, jwks_source_keys(), &cfg,
-			    time(NULL), &claims);
+			res = token_check(tok, tlen, time(NULL), &claims);
 			break;
 		default:
 			break;
@@ -896,6 +909,12 @@ live_tick(void *arg, u_int64_t now)
 	if (worker_draining && !draining_seen) {
 		draining_seen = 1;
 		live_listen_stop();
+		drain_close_at = now + LIVE_DRAIN_WAIT_MS;
+		if (!TAILQ_EMPTY(&conns) || !TAILQ_EMPTY(&frees) ||
+		    !TAILQ_EMPTY(&takes)) {
+			live_stmt_start(&drain_st, SQL_LIVE_SLOT_DRAIN, owner,
+			    lease_s, live_drain_done, NULL);
+		}
 	}
 
 	for (lc = TAILQ_FIRST(&conns); lc != NULL; lc = next) {
@@ -911,6 +930,9 @@ live_tick(void *arg, u_int64_t now)
 				kore_connection_disconnect(lc->c);
 			continue;
 		}
+		if (worker_draining && drain_st.running &&
+		    now < drain_close_at)
+			continue;
 		if (worker_draining) {
 			live_count(&shared->live_metrics.drops[LIVE_DROP_SHUTDOWN], 1);
 			live_close(lc, LIVE_CLOSE_GOING_AWAY, "server shutting down");

@@ -5,10 +5,10 @@
 // production value of websocket_timeout.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHmac } from 'node:crypto';
 import WebSocket from 'ws';
 import { startServer, request, sleep, mintToken, psql, dbctl, adminUrl, top } from './harness.mjs';
 import { openWs as openWsWith, openSse as openSseWith, take } from './live_client.mjs';
@@ -35,6 +35,18 @@ async function refusal(srv, sub) {
 }
 
 const held = (sub) => Number(psql(`SELECT count(*) FROM live_slots WHERE user_id = '${sub}' AND expires_at > clock_timestamp()`));
+
+// The processes whose parent is pid (Kore's workers and key manager).
+function children(pid) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat;
+    try { stat = readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+  }
+  return out;
+}
 
 async function until(what, fn, ms) {
   const deadline = Date.now() + ms;
@@ -98,7 +110,8 @@ describe('the per-user limit across instances', () => {
       await sleep(LEASE * 1000 + 1500);
       assert.equal(await refusal(a, me), 429, 'renewed while the instance runs');
 
-      const kids = execFileSync('pgrep', ['-P', String(c.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      const kids = children(c.child.pid);
+      assert.ok(kids.length >= 3, `the instance's workers and key manager (${kids})`);
       for (const pid of kids) process.kill(pid, 'SIGKILL');
       process.kill(c.child.pid, 'SIGKILL');
       killed = true;
@@ -125,6 +138,19 @@ describe('the per-user limit across instances', () => {
       if (!killed) await c.stop();
     }
   });
+});
+
+test('SIGTERM: the draining instance gives its slots back at once, not at the end of their lease', async () => {
+  const me = uid('term');
+  const d = await startServer({ env: { ...ENV, LIVE_SLOT_LEASE_SECONDS: '600' } });
+  const socks = [openWs(d, { sub: me }), openWs(d, { sub: me })];
+  await Promise.all(socks.map((w) => w.opened));
+  assert.equal(held(me), 2);
+  d.child.kill('SIGTERM');
+  for (const w of socks) assert.equal((await w.closed).code, 1001);
+  assert.equal((await d.exitPromise).code, 0);
+  await d.stop();
+  assert.equal(held(me), 0, 'no slot left behind for 600 s');
 });
 
 describe('live connections through database trouble', () => {
@@ -223,4 +249,44 @@ test('production kore.conf: websocket_timeout 60 (a silent peer dropped after 60
   const m = conf.match(/^websocket_timeout\s+(\d+)\s*$/gm);
   assert.equal(m?.length, 1);
   assert.equal(Number(/\d+/.exec(m[0])[0]), 60);
+});
+
+describe('the {"type":"auth"} refresh is verified as every route verifies', () => {
+  const ISS = 'https://auth.example.com';
+  const AUD = 'https://api.example.com';
+  let srv;
+  // An HS256 token with chosen claims.
+  const signed = (claims) => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+      email: `${claims.sub}@example.com`, name: 'U', role: 'user', iat: now, exp: now + 600, iss: ISS, aud: AUD, ...claims,
+    })}`;
+    return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+  };
+  before(async () => {
+    srv = await startServer({ env: { BETTER_AUTH_SECRET: SECRET, BETTER_AUTH_ISSUER: ISS, BETTER_AUTH_AUDIENCE: AUD, JWT_LEEWAY_SECONDS: '0' } });
+  });
+  after(async () => { await srv.stop(); });
+
+  test('a token of the same user with another audience or issuer: 401 on a route, 4001 on the socket; a good one extends', async () => {
+    const me = uid('aud');
+    for (const bad of [{ aud: 'https://other.example.com' }, { iss: 'https://evil.example.com' }]) {
+      const token = signed({ sub: me, ...bad });
+      const r = await request(srv, '/api/v1/users/me', { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 401, JSON.stringify(bad));
+      const ws = openWs(srv, { token: signed({ sub: me }) });
+      await ws.opened;
+      ws.send(JSON.stringify({ type: 'auth', token: signed({ sub: me, ...bad }) }));
+      assert.equal((await ws.closed).code, 4001, JSON.stringify(bad));
+    }
+    const short = openWs(srv, { token: signed({ sub: me, exp: Math.floor(Date.now() / 1000) + 2 }) });
+    await short.opened;
+    const good = signed({ sub: me });
+    assert.equal((await request(srv, '/api/v1/users/me', { headers: { authorization: `Bearer ${good}` } })).status, 200);
+    short.send(JSON.stringify({ type: 'auth', token: good }));
+    await sleep(4500);
+    assert.equal(short.readyState, WebSocket.OPEN, 'extended past its first exp (no leeway)');
+    short.close();
+  });
 });
