@@ -118,7 +118,7 @@ struct live_conn {
 	char			*pending_token;	/* waiting for a JWKS refetch */
 	u_int64_t		keys_seen;
 	int			slot_held;
-	int			slot;		/* live_slots', -1: none */
+	int			slot;		/* live_slots row, -1 */
 	int			counted;
 };
 
@@ -128,7 +128,7 @@ struct live_take {
 	struct live_stmt	st;
 	struct http_request	*req;		/* NULL: nobody waits */
 	int			result;
-	int			ended;		/* free it at the tick */
+	int			ended;		/* free at the tick */
 };
 
 /* A slot to give back; retried until the database takes it. */
@@ -182,7 +182,7 @@ static LIST_HEAD(, live_user)	buckets[LIVE_BUCKETS];
 static TAILQ_HEAD(, live_user)	users = TAILQ_HEAD_INITIALIZER(users);
 static TAILQ_HEAD(, live_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static int			draining_seen;
-static u_int64_t		drain_close_at;	/* or when drain_st ends */
+static u_int64_t		drain_close_at;	/* or drain_st's end */
 static TAILQ_HEAD(, live_take)	takes = TAILQ_HEAD_INITIALIZER(takes);
 static TAILQ_HEAD(, live_free)	frees = TAILQ_HEAD_INITIALIZER(frees);
 static int			frees_running;

@@ -55,9 +55,9 @@ void			live_take_abandon(struct live_take *);
 
 /*
  * Take over req's connection for user (token exp at exp; since NULL or
- * the client's last event id; slot from live_take_result()). The WebSocket upgrade answers 101 (or
- * Kore's 400 for a bad handshake, which releases the slot); the SSE one
- * answers 200 and keeps the connection.
+ * the client's last event id; slot from live_take_result()). The
+ * WebSocket upgrade answers 101 (or Kore's 400 for a bad handshake, which
+ * releases the slots); the SSE one answers 200 and keeps the connection.
  */
 void	live_ws_start(struct http_request *, const char *, long long,
 	    const char *, int);
