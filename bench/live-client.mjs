@@ -2,7 +2,7 @@
 // worker RSS per connection, fan-out latency of one event to 1,000
 // sockets, and the REST rate (wrk) while they are all open.
 //
-//   node bench/live-client.mjs PORT SECRET SERVER_PID CA N FANOUT EVENTS
+//   node bench/live-client.mjs PORT SECRET SERVER_PID CA N FANOUT EVENTS DBURL
 import { createHmac } from 'node:crypto';
 import { execFileSync, execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(new URL('../tests/integration/package.json', import.meta.url));
 const WebSocket = require('ws');
 
-const [port, secret, serverPid, caPath, nStr, fanStr, evStr] = process.argv.slice(2);
+const [port, secret, serverPid, caPath, nStr, fanStr, evStr, dbUrl] = process.argv.slice(2);
 const N = Number(nStr);
 const FAN = Number(fanStr);
 const EVENTS = Number(evStr);
@@ -72,7 +72,12 @@ function post(sub, title) {
     const req = https.request({
       host: '127.0.0.1', port, path: '/api/v1/tasks', method: 'POST', ca, servername: 'localhost',
       headers: { host: `localhost:${port}`, authorization: `Bearer ${token(sub)}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, taskId: res.statusCode === 201 ? JSON.parse(text).id : null }));
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -89,26 +94,57 @@ await sleep(2000);
 const full = workerRss();
 console.log(`idle websockets: ${N} open in ${openS.toFixed(1)} s; workers (${full.n}) RSS ${base.kib} KiB -> ${full.kib} KiB: ${((full.kib - base.kib) * 1024 / N).toFixed(0)} bytes per connection`);
 
-// Fan-out: one user's FAN sockets; latency from the POST sent to each
-// delivery (an upper bound of commit-to-delivery: it includes the
-// request's own time before its commit).
-let sentAt = 0;
-const lat = [];
+// Fan-out: one user's FAN sockets. Latency from commit to delivery:
+// bench/live.sh adds a deferred constraint trigger on events that
+// records clock_timestamp() at COMMIT (bench_commit), the last thing the
+// transaction does before its commit record is flushed. Delivery minus
+// that stamp is an upper bound of commit-to-delivery (it includes the
+// flush); delivery minus the POST's response receipt (which comes after
+// the commit) is a lower bound and may be negative. Both clocks are this
+// host's (CLOCK_REALTIME): server and client must share it.
+const now = () => performance.timeOrigin + performance.now();
+const arrivals = new Map();	// event id -> [receipt ms]
 let got = 0;
-const fan = await openMany(FAN, () => 'bench-fan', () => { lat.push(Date.now() - sentAt); got++; });
+const fan = await openMany(FAN, () => 'bench-fan', (data) => {
+  const at = now();
+  const { id } = JSON.parse(data.toString());
+  if (!arrivals.has(id)) arrivals.set(id, []);
+  arrivals.get(id).push(at);
+  got++;
+});
 await sleep(1000);
+const answered = new Map();	// task id -> POST response receipt ms
+let missing = 0;
 for (let e = 0; e < EVENTS; e++) {
   got = 0;
-  sentAt = Date.now();
-  const status = await post('bench-fan', `fan ${e}`);
+  const { status, taskId } = await post('bench-fan', `fan ${e}`);
+  answered.set(taskId, now());
   if (status !== 201) throw new Error(`POST answered ${status}`);
   const deadline = Date.now() + 10000;
   while (got < FAN && Date.now() < deadline) await sleep(5);
-  if (got < FAN) console.log(`event ${e}: only ${got} of ${FAN} delivered in 10 s`);
+  if (got < FAN) { console.log(`event ${e}: only ${got} of ${FAN} delivered in 10 s`); missing += FAN - got; }
   await sleep(100);
 }
-lat.sort((a, b) => a - b);
-console.log(`fan-out: ${EVENTS} events x ${FAN} sockets, ${lat.length} deliveries: p50 ${pct(lat, 0.5)} ms, p99 ${pct(lat, 0.99)} ms, max ${lat.at(-1)} ms (POST sent -> message received)`);
+const rows = execFileSync('psql', [dbUrl, '-XAtq', '-F', ' ', '-c',
+  "SELECT b.event_id, e.body::json->'data'->>'id', extract(epoch FROM b.at) * 1000 FROM bench_commit b JOIN events e ON e.id = b.event_id WHERE e.user_id = 'bench-fan' AND e.type = 'task.created'"],
+{ encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+const fromCommit = [];
+const fromAnswer = [];
+for (const row of rows) {
+  const [eventId, taskId, commitMs] = row.split(' ');
+  const recv = arrivals.get(eventId) || [];
+  for (const t of recv) {
+    fromCommit.push(t - Number(commitMs));
+    if (answered.has(taskId)) fromAnswer.push(t - answered.get(taskId));
+  }
+}
+const num = (a, b) => a - b;
+fromCommit.sort(num);
+fromAnswer.sort(num);
+const f = (x) => (x === undefined ? '-' : x.toFixed(1));
+console.log(`fan-out: ${EVENTS} events x ${FAN} sockets, ${fromCommit.length} deliveries (${missing} missing):`);
+console.log(`  from the commit stamp (upper bound): p50 ${f(pct(fromCommit, 0.5))} ms, p99 ${f(pct(fromCommit, 0.99))} ms, max ${f(fromCommit.at(-1))} ms`);
+console.log(`  from the POST's answer (lower bound): p50 ${f(pct(fromAnswer, 0.5))} ms, p99 ${f(pct(fromAnswer, 0.99))} ms, max ${f(fromAnswer.at(-1))} ms`);
 
 // REST while every socket is open.
 const auth = `Authorization: Bearer ${token('bench-rest')}`;

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Live updates (SPEC "Scale"): N idle WebSockets on one instance (default
 # 10,000) with worker RSS per connection; fan-out latency of one event to
-# 1,000 sockets of one user, p50/p99; the REST rate while they are open.
+# 1,000 sockets of one user, p50/p99, from the commit (a bench-only
+# deferred trigger stamps clock_timestamp() at COMMIT: see
+# bench/live-client.mjs); the REST rate while they are open.
 # Release build, throwaway PostgreSQL (fsync on), HTTPS as in production.
 #
 #   bench/live.sh [N] [FANOUT] [EVENTS]
@@ -64,9 +66,23 @@ server=$!
 until curl -s --cacert "$work/tls/ca.pem" -o /dev/null \
     "https://localhost:$port/healthz"; do sleep 0.1; done
 
+# Bench only: each event's commit time (the migrations ran: /healthz up).
+psql "$dburl" -XAtq -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TABLE bench_commit (event_id bigint PRIMARY KEY, at timestamptz NOT NULL);
+CREATE FUNCTION bench_commit_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bench_commit VALUES (NEW.id, clock_timestamp());
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER bench_commit_stamp AFTER INSERT ON events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION bench_commit_stamp();
+SQL
+
 echo "bench/live.sh: N=$n fan-out=$fan events=$events, $(nproc) cores"
 node bench/live-client.mjs "$port" "$secret" "$server" "$work/tls/ca.pem" \
-    "$n" "$fan" "$events"
+    "$n" "$fan" "$events" "$dburl"
 if grep -q "sandbox violation\|fatal" "$work/server.log"; then
 	echo "server log:" >&2
 	tail -20 "$work/server.log" >&2

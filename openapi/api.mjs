@@ -495,7 +495,7 @@ export const routes = {
           'The token: `Authorization: Bearer <jwt>`, the subprotocol pair `Sec-WebSocket-Protocol: bearer, <jwt>` (answered with `bearer`; what a browser can send), or `?access_token=`. A missing or bad token is refused before the upgrade, with the 401 every route answers.',
           'Messages from the server: `LiveEvent`, or `{"type": "resync"}` (`LiveResync`) when `since` is not one of your retained events. From the client: `{"type": "auth", "token": "<jwt>"}` (`LiveAuth`) at any time to extend the connection.',
           'Close codes: 4001 the token expired (its `exp` plus `JWT_LEEWAY_SECONDS`) with no fresh one, or a refused `auth` token; 4003 an `auth` token of another user; 1013 more than 1 MiB behind (reconnect with `since`); 1001 the server is shutting down. Pings every 30 s; a peer silent for 60 s is dropped.',
-          'At most `LIVE_MAX_CONNECTIONS_PER_USER` (default 20) live connections a user on an instance: the next one answers 429.',
+          'At most `LIVE_MAX_CONNECTIONS_PER_USER` (default 20) live connections a user, over every instance: the next one answers 429 (`Retry-After: 5`); 503 while the database is unavailable.',
         ].join('\n\n'),
         parameters: [
           header('Upgrade', '`websocket`.'),

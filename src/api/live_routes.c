@@ -23,7 +23,16 @@
 #define HTTP_REQUEST_HEAD_AS_GET	0x0200
 #endif
 
-static int	live_routes_slot(struct http_request *, struct request_ctx *);
+/* An upgrade on its way to a slot: this instance's, then the database's. */
+struct live_routes_state {
+	struct live_take	*take;
+	int			local;
+	char			user[256];
+};
+
+static int	live_routes_slot(struct http_request *, struct request_ctx *,
+		    int *, int *);
+static void	live_routes_free(void *);
 static int	live_routes_digits(const char *);
 
 int
@@ -32,6 +41,7 @@ page_live_ws(struct http_request *req)
 	struct validation_errors	errs;
 	struct request_ctx		*ctx;
 	const char			*since;
+	int				ret, slot;
 
 	if (!api_begin(req, &ctx))
 		return (KORE_RESULT_OK);
@@ -45,9 +55,9 @@ page_live_ws(struct http_request *req)
 	validation_cleanup(&errs);
 	since = query_string(req, "since");
 
-	if (!live_routes_slot(req, ctx))
-		return (KORE_RESULT_OK);
-	live_ws_start(req, ctx->user_id, ctx->claims->exp, since);
+	if (!live_routes_slot(req, ctx, &slot, &ret))
+		return (ret);
+	live_ws_start(req, ctx->user_id, ctx->claims->exp, since, slot);
 	return (KORE_RESULT_OK);
 }
 
@@ -56,6 +66,7 @@ page_live_events(struct http_request *req)
 {
 	struct request_ctx	*ctx;
 	const char		*last;
+	int			ret, slot;
 
 	if (!api_begin(req, &ctx))
 		return (KORE_RESULT_OK);
@@ -75,22 +86,81 @@ page_live_events(struct http_request *req)
 	else if (!http_request_header(req, "last-event-id", &last))
 		last = NULL;
 
-	if (!live_routes_slot(req, ctx))
-		return (KORE_RESULT_OK);
-	live_sse_start(req, ctx->user_id, ctx->claims->exp, last);
+	if (!live_routes_slot(req, ctx, &slot, &ret))
+		return (ret);
+	live_sse_start(req, ctx->user_id, ctx->claims->exp, last, slot);
 	return (KORE_RESULT_OK);
 }
 
-/* LIVE_MAX_CONNECTIONS_PER_USER on this instance: 429 beyond. */
+/*
+ * LIVE_MAX_CONNECTIONS_PER_USER: this instance's count first (no round
+ * trip when it alone is full), then the slots of every instance on the
+ * database. 1 with *slot the connection's; 0 with *ret for the handler
+ * (waiting, or 429 / 503 answered).
+ */
 static int
-live_routes_slot(struct http_request *req, struct request_ctx *ctx)
+live_routes_slot(struct http_request *req, struct request_ctx *ctx,
+    int *slot, int *ret)
 {
-	if (live_acquire(ctx->user_id))
+	struct live_routes_state	*st = ctx->state;
+	int				r;
+
+	*ret = KORE_RESULT_OK;
+	if (st == NULL) {
+		if (!live_acquire(ctx->user_id))
+			goto full;
+		st = kore_calloc(1, sizeof(*st));
+		st->local = 1;
+		(void)kore_strlcpy(st->user, ctx->user_id, sizeof(st->user));
+		ctx->state = st;
+		ctx->state_free = live_routes_free;
+		st->take = live_take_start(req, ctx->user_id);
+		*ret = KORE_RESULT_RETRY;
+		return (0);
+	}
+
+	if ((r = live_take_result(st->take)) == LIVE_TAKE_PENDING) {
+		*ret = KORE_RESULT_RETRY;
+		return (0);
+	}
+	st->take = NULL;
+	if (r >= 0) {
+		/* Both are the connection's from now on. */
+		st->local = 0;
+		*slot = r;
 		return (1);
+	}
+	st->local = 0;
+	live_release(ctx->user_id);
+	if (r == LIVE_TAKE_FAILED) {
+		http_response_header(req, "retry-after", "1");
+		http_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "Database unavailable");
+		return (0);
+	}
+	if (r == LIVE_TAKE_ERROR) {
+		http_error_internal(req, "live: slot query failed");
+		return (0);
+	}
+
+full:
 	live_refused();
 	http_response_header(req, "retry-after", "5");
 	http_error(req, 429, "Too many live connections");
 	return (0);
+}
+
+/* The request ended before its connection got the slots. */
+static void
+live_routes_free(void *arg)
+{
+	struct live_routes_state	*st = arg;
+
+	if (st->take != NULL)
+		live_take_abandon(st->take);
+	if (st->local)
+		live_release(st->user);
+	kore_free(st);
 }
 
 static int

@@ -129,6 +129,9 @@ settings_load(struct settings *s, settings_getenv get, char *err,
 	if (!setting_long(get, "LIVE_MAX_CONNECTIONS_PER_USER", 20, 1, 10000,
 	    &s->live_max_per_user, err, errlen))
 		return (0);
+	if (!setting_long(get, "LIVE_SLOT_LEASE_SECONDS", 30, 2, 3600,
+	    &s->live_slot_lease, err, errlen))
+		return (0);
 	if (!setting_origins(get, s, err, errlen))
 		return (0);
 	if (!setting_long(get, "RATE_LIMIT_RPM", 600, 0, 1000000,

@@ -44,6 +44,7 @@ struct settings {
 	long		upload_max_bytes;
 	long		storage_quota_bytes;
 	long		live_max_per_user;
+	long		live_slot_lease;	/* seconds */
 	char		*migrations_dir;
 	char		*docs_dir;
 	/* Events and webhooks (SPEC "Events, webhooks and reminders"). */

@@ -1,8 +1,9 @@
 /*
  * Bearer tokens from Better Auth. A request pays a signature check only
- * the first time a worker sees its token (verified tokens are cached until
- * they expire), and a database write only when the user's claims changed
- * since this worker last wrote them (just-in-time user rows).
+ * the first time a worker sees its token (auth/token_check.c caches
+ * verified tokens until they expire), and a database write only when the
+ * user's claims changed since this worker last wrote them (just-in-time
+ * user rows).
  */
 
 #include <kore/kore.h>
@@ -16,6 +17,7 @@
 
 #include "auth/jwks_source.h"
 #include "auth/jwt.h"
+#include "auth/token_check.h"
 #include "core/digest_cache.h"
 #include "core/hash.h"
 #include "core/settings.h"
@@ -27,7 +29,6 @@
 #include "http/http_request.h"
 #include "http/http_response.h"
 
-#define AUTH_TOKEN_SLOTS	1024
 #define AUTH_USER_SLOTS		4096
 /* How long a worker trusts that a user's row is current. */
 #define AUTH_USER_TTL		300
@@ -65,16 +66,13 @@ static int	auth_role_has(const char *, const char *);
 static void	auth_count(int);
 static void	auth_wake(void *);
 
-static struct digest_cache	token_cache;
 static struct digest_cache	user_cache;
-static u_int64_t		token_cache_keys;	/* its key set */
 
 void
 auth_worker_init(void)
 {
-	if (!digest_cache_init(&token_cache, AUTH_TOKEN_SLOTS,
-	    sizeof(struct jwt_claims)) ||
-	    !digest_cache_init(&user_cache, AUTH_USER_SLOTS,
+	token_check_init();
+	if (!digest_cache_init(&user_cache, AUTH_USER_SLOTS,
 	    sizeof(struct cached_user)))
 		fatal("auth: cannot allocate caches");
 
@@ -171,9 +169,7 @@ auth_count(int reason)
 static int
 auth_verify(struct http_request *req, struct request_ctx *ctx, int live)
 {
-	const struct jwt_claims	*cached;
 	struct jwt_claims	*claims;
-	struct jwt_config	cfg;
 	struct cached_user	*known;
 	enum jwt_result		res;
 	const char		*token;
@@ -192,66 +188,32 @@ auth_verify(struct http_request *req, struct request_ctx *ctx, int live)
 		ctx->claims = kore_calloc(1, sizeof(*ctx->claims));
 	claims = ctx->claims;
 
-	/*
-	 * Tokens were verified against a key set: a new one (rotation, a
-	 * withdrawn key) means every token is verified again, those
-	 * without a kid included.
-	 */
-	if (token_cache_keys != jwks_source_generation()) {
-		digest_cache_clear(&token_cache);
-		token_cache_keys = jwks_source_generation();
+	/* Verified (or found in the cache) as by every door: token_check. */
+	ctx->auth_keys_seen = jwks_source_generation();
+	res = token_check(token, len, now, claims);
+	if (res == JWT_ERR_KID_UNKNOWN) {
+		switch (jwks_source_refetch(ctx->auth_keys_seen, auth_wake,
+		    req)) {
+		case JWKS_REFETCH_WAIT:
+			ctx->auth_waiting = 1;
+			http_request_sleep(req);
+			return (KORE_RESULT_RETRY);
+		case JWKS_REFETCH_AGAIN:
+			res = token_check(token, len, now, claims);
+			break;
+		default:
+			break;
+		}
 	}
+	ctx->auth_waiting = 0;
 
-	/* A cached token still needs its key in the current set. */
-	cached = digest_cache_get(&token_cache, token, len,
-	    now - settings.jwt_leeway);
-	if (cached != NULL && (cached->kid[0] == '\0' ||
-	    jwks_has_kid(jwks_source_keys(), cached->kid))) {
-		memcpy(claims, cached, sizeof(*claims));
-	} else {
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.issuer = settings.auth_issuer;
-		cfg.audience = settings.auth_audience;
-		cfg.leeway = settings.jwt_leeway;
-		if (settings.auth_secret != NULL) {
-			cfg.hs_secret =
-			    (const unsigned char *)settings.auth_secret;
-			cfg.hs_secret_len = strlen(settings.auth_secret);
-		}
-
-		ctx->auth_keys_seen = jwks_source_generation();
-		res = jwt_verify(token, len, jwks_source_keys(), &cfg, now,
-		    claims);
-
-		if (res == JWT_ERR_KID_UNKNOWN) {
-			switch (jwks_source_refetch(ctx->auth_keys_seen,
-			    auth_wake, req)) {
-			case JWKS_REFETCH_WAIT:
-				ctx->auth_waiting = 1;
-				http_request_sleep(req);
-				return (KORE_RESULT_RETRY);
-			case JWKS_REFETCH_AGAIN:
-				res = jwt_verify(token, len,
-				    jwks_source_keys(), &cfg, now, claims);
-				break;
-			default:
-				break;
-			}
-		}
-		ctx->auth_waiting = 0;
-
-		if (res == JWT_ERR_INTERNAL) {
-			http_error_internal(req, "auth: verification failed "
-			    "internally");
-			return (KORE_RESULT_ERROR);
-		}
-		if (res != JWT_OK)
-			return (auth_reject(req, res, 1));
-
-		/* Valid while now - leeway < exp, as jwt_verify decides. */
-		digest_cache_put(&token_cache, token, len, claims,
-		    (time_t)claims->exp - 1);
+	if (res == JWT_ERR_INTERNAL) {
+		http_error_internal(req, "auth: verification failed "
+		    "internally");
+		return (KORE_RESULT_ERROR);
 	}
+	if (res != JWT_OK)
+		return (auth_reject(req, res, 1));
 
 	kore_strlcpy(ctx->user_id, claims->sub, sizeof(ctx->user_id));
 	kore_strlcpy(ctx->role, claims->role[0] != '\0' ? claims->role :

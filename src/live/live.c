@@ -13,13 +13,16 @@
 #include <kore/pgsql.h>
 
 #include <jansson.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth/jwks_source.h"
 #include "auth/jwt.h"
+#include "auth/token_check.h"
 #include "core/log.h"
 #include "core/settings.h"
 #include "core/shared.h"
@@ -64,6 +67,39 @@ extern int	worker_draining;
 	"SELECT e.id::text, e.body FROM events e WHERE e.user_id = $1 "	\
 	"AND e.id > $2::bigint ORDER BY e.id LIMIT 200"
 
+/*
+ * The per-user limit across instances (migration 0010): a slot per
+ * connection, owned by this worker, leased for LIVE_SLOT_LEASE_SECONDS
+ * and renewed at a third of it.
+ */
+#define SQL_LIVE_SLOT_TAKE						\
+	"SELECT live_slot_take($1, $2, $3::int, $4::int)::text"
+#define SQL_LIVE_SLOT_FREE						\
+	"DELETE FROM live_slots WHERE user_id = $1 AND slot = $2::int "	\
+	"AND owner = $3"
+#define SQL_LIVE_SLOT_RENEW						\
+	"UPDATE live_slots SET expires_at = clock_timestamp() + "	\
+	"make_interval(secs => $2::int) WHERE owner = $1"
+/*
+ * A draining worker gives all its slots back at once, before it closes
+ * its connections: once they are closed it leaves, frees in flight or
+ * not. (No row of ours expires later than a lease from now.)
+ */
+#define SQL_LIVE_SLOT_DRAIN						\
+	"DELETE FROM live_slots WHERE owner = $1 AND expires_at <= "	\
+	"clock_timestamp() + make_interval(secs => $2::int)"
+/* The first worker also drops rows of owners long gone. */
+#define SQL_LIVE_SLOT_RENEW_SWEEP					\
+	"WITH renewed AS (" SQL_LIVE_SLOT_RENEW " RETURNING 1) "	\
+	"DELETE FROM live_slots WHERE owner <> $1 AND expires_at < "	\
+	"clock_timestamp() - make_interval(secs => 10 * $2::int)"
+
+/* Slot frees in flight at once; the others wait their turn. */
+#define LIVE_FREES_RUNNING	8
+#define LIVE_FREE_RETRY_MS	2000
+/* The longest the drain waits for the slots' DELETE before closing. */
+#define LIVE_DRAIN_WAIT_MS	2000
+
 struct live_user;
 
 struct live_conn {
@@ -82,7 +118,27 @@ struct live_conn {
 	char			*pending_token;	/* waiting for a JWKS refetch */
 	u_int64_t		keys_seen;
 	int			slot_held;
+	int			slot;		/* live_slots row, -1 */
 	int			counted;
+};
+
+/* One upgrade asking for a slot (live.h). */
+struct live_take {
+	TAILQ_ENTRY(live_take)	link;
+	struct live_stmt	st;
+	struct http_request	*req;		/* NULL: nobody waits */
+	int			result;
+	int			ended;		/* free at the tick */
+};
+
+/* A slot to give back; retried until the database takes it. */
+struct live_free {
+	TAILQ_ENTRY(live_free)	link;
+	struct live_stmt	st;
+	char			user[256];
+	char			slot[16];
+	int			done;
+	u_int64_t		retry_at;
 };
 
 struct live_user {
@@ -102,7 +158,7 @@ static struct live_user	*live_user_get(const char *, int);
 static void	live_user_kick(struct live_user *);
 static void	live_user_fetched(struct live_stmt *, int, PGresult *);
 static struct live_conn	*live_conn_new(struct connection *, int,
-		    const char *, long long, const char *);
+		    const char *, long long, const char *, int);
 static void	live_conn_started(struct live_stmt *, int, PGresult *);
 static void	live_conn_gone(struct live_conn *);
 static void	live_conn_free(struct live_conn *);
@@ -114,19 +170,49 @@ static size_t	live_backlog(struct connection *);
 static void	live_auth(struct live_conn *, const char *, size_t);
 static void	live_auth_wake(void *);
 static void	live_count(uint64_t *, int64_t);
+static void	live_take_done(struct live_stmt *, int, PGresult *);
+static void	live_slot_free(const char *, int);
+static void	live_free_run(u_int64_t);
+static void	live_free_done(struct live_stmt *, int, PGresult *);
+static void	live_renew(u_int64_t);
+static void	live_renew_done(struct live_stmt *, int, PGresult *);
+static void	live_drain_done(struct live_stmt *, int, PGresult *);
 
 static LIST_HEAD(, live_user)	buckets[LIVE_BUCKETS];
 static TAILQ_HEAD(, live_user)	users = TAILQ_HEAD_INITIALIZER(users);
 static TAILQ_HEAD(, live_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static int			draining_seen;
+static u_int64_t		drain_close_at;	/* or drain_st's end */
+static TAILQ_HEAD(, live_take)	takes = TAILQ_HEAD_INITIALIZER(takes);
+static TAILQ_HEAD(, live_free)	frees = TAILQ_HEAD_INITIALIZER(frees);
+static int			frees_running;
+static struct live_stmt		renew_st;
+static struct live_stmt		drain_st;
+static u_int64_t		renew_at;
+/* This worker's name in live_slots: unique per worker start. */
+static char			owner[64];
+static char			lease_s[16];
+static char			max_s[16];
 
 void
 live_worker_init(void)
 {
 	size_t		i;
 
+	unsigned char	rnd[8];
+
 	for (i = 0; i < LIVE_BUCKETS; i++)
 		LIST_INIT(&buckets[i]);
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		fatal("live: no random bytes for the owner name");
+	(void)snprintf(owner, sizeof(owner),
+	    "%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0],
+	    rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	(void)snprintf(lease_s, sizeof(lease_s), "%ld",
+	    settings.live_slot_lease);
+	(void)snprintf(max_s, sizeof(max_s), "%ld",
+	    settings.live_max_per_user);
 
 	kore_msg_register(LIVE_MSG_NOTIFY, live_notify_msg);
 	kore_msg_register(LIVE_MSG_ALL, live_all_msg);
@@ -158,9 +244,159 @@ live_refused(void)
 	live_count(&shared->live_metrics.drops[LIVE_DROP_LIMIT], 1);
 }
 
+struct live_take *
+live_take_start(struct http_request *req, const char *user)
+{
+	struct live_take	*t;
+
+	t = kore_calloc(1, sizeof(*t));
+	t->req = req;
+	t->result = LIVE_TAKE_PENDING;
+	TAILQ_INSERT_TAIL(&takes, t, link);
+	http_request_sleep(req);
+	live_stmt_start4(&t->st, SQL_LIVE_SLOT_TAKE, user, owner, max_s,
+	    lease_s, live_take_done, t);
+	return (t);
+}
+
+int
+live_take_result(struct live_take *t)
+{
+	if (t->result == LIVE_TAKE_PENDING)
+		return (LIVE_TAKE_PENDING);
+	t->req = NULL;
+	t->ended = 1;
+	return (t->result);
+}
+
+/* The request is gone, or will not use the slot. */
+void
+live_take_abandon(struct live_take *t)
+{
+	t->req = NULL;
+	if (t->ended)
+		return;
+	t->ended = 1;
+	if (t->result >= 0)
+		live_slot_free(t->st.p1, t->result);
+	/* Still running: live_take_done gives the slot back. */
+}
+
+static void
+live_take_done(struct live_stmt *st, int r, PGresult *res)
+{
+	struct live_take	*t = st->arg;
+
+	if (r != DB_OK || PQntuples(res) != 1) {
+		app_log(LOG_LEVEL_WARNING, "live: slot query failed: %s",
+		    st->cause);
+		t->result = r == DB_UNAVAILABLE ? LIVE_TAKE_FAILED :
+		    LIVE_TAKE_ERROR;
+	} else if (PQgetisnull(res, 0, 0)) {
+		t->result = LIVE_TAKE_FULL;
+	} else {
+		t->result = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	}
+
+	if (t->ended) {
+		if (t->result >= 0)
+			live_slot_free(st->p1, t->result);
+		return;
+	}
+	if (t->req != NULL)
+		http_request_wakeup(t->req);
+}
+
+static void
+live_slot_free(const char *user, int slot)
+{
+	struct live_free	*f;
+
+	f = kore_calloc(1, sizeof(*f));
+	(void)kore_strlcpy(f->user, user, sizeof(f->user));
+	(void)snprintf(f->slot, sizeof(f->slot), "%d", slot);
+	TAILQ_INSERT_TAIL(&frees, f, link);
+	live_free_run(kore_time_ms());
+}
+
+/* Starts the frees due, at most LIVE_FREES_RUNNING at once. */
+static void
+live_free_run(u_int64_t now)
+{
+	struct live_free	*f;
+
+	TAILQ_FOREACH(f, &frees, link) {
+		if (frees_running >= LIVE_FREES_RUNNING)
+			break;
+		if (f->done || f->st.running || now < f->retry_at)
+			continue;
+		frees_running++;
+		live_stmt_start4(&f->st, SQL_LIVE_SLOT_FREE, f->user, f->slot,
+		    owner, NULL, live_free_done, f);
+	}
+}
+
+static void
+live_free_done(struct live_stmt *st, int r, PGresult *res)
+{
+	struct live_free	*f = st->arg;
+
+	(void)res;
+	frees_running--;
+	if (r == DB_OK) {
+		f->done = 1;
+	} else {
+		/* Still ours, renewed with the rest until this goes through. */
+		app_log(LOG_LEVEL_WARNING, "live: slot free failed: %s",
+		    st->cause);
+		f->retry_at = kore_time_ms() + LIVE_FREE_RETRY_MS;
+	}
+	live_free_run(kore_time_ms());
+}
+
+/* Keeps this worker's slots leased while it holds any. */
+static void
+live_renew(u_int64_t now)
+{
+	u_int64_t	every;
+
+	every = (u_int64_t)settings.live_slot_lease * 1000 / 3;
+	if (now < renew_at || renew_st.running || draining_seen)
+		return;
+	if (TAILQ_EMPTY(&conns) && TAILQ_EMPTY(&frees) &&
+	    worker->id != 1)
+		return;
+	renew_at = now + every;
+	live_stmt_start(&renew_st, worker->id == 1 ?
+	    SQL_LIVE_SLOT_RENEW_SWEEP : SQL_LIVE_SLOT_RENEW, owner, lease_s,
+	    live_renew_done, NULL);
+}
+
+/* Left to their lease when this fails: the worker is on its way out. */
+static void
+live_drain_done(struct live_stmt *st, int r, PGresult *res)
+{
+	(void)res;
+	if (r != DB_OK)
+		app_log(LOG_LEVEL_WARNING, "live: giving the slots back "
+		    "failed: %s", st->cause);
+}
+
+static void
+live_renew_done(struct live_stmt *st, int r, PGresult *res)
+{
+	(void)res;
+	if (r != DB_OK) {
+		app_log(LOG_LEVEL_WARNING, "live: slot lease renewal "
+		    "failed: %s", st->cause);
+		/* Soon again: the lease runs out at three times the period. */
+		renew_at = kore_time_ms() + LIVE_FREE_RETRY_MS;
+	}
+}
+
 void
 live_ws_start(struct http_request *req, const char *user, long long exp,
-    const char *since)
+    const char *since, int slot)
 {
 	struct connection	*c = req->owner;
 	struct live_conn	*lc;
@@ -170,7 +406,7 @@ live_ws_start(struct http_request *req, const char *user, long long exp,
 	if (http_request_header(req, "sec-websocket-protocol", &proto))
 		http_response_header(req, "sec-websocket-protocol", "bearer");
 
-	lc = live_conn_new(c, LIVE_KIND_WS, user, exp, since);
+	lc = live_conn_new(c, LIVE_KIND_WS, user, exp, since, slot);
 	c->hdlr_extra = lc;
 	kore_websocket_handshake(req, "live_ws_connect", "live_ws_message",
 	    "live_ws_disconnect");
@@ -192,7 +428,7 @@ live_ws_start(struct http_request *req, const char *user, long long exp,
 
 void
 live_sse_start(struct http_request *req, const char *user, long long exp,
-    const char *since)
+    const char *since, int slot)
 {
 	struct connection	*c = req->owner;
 	struct live_conn	*lc;
@@ -214,7 +450,7 @@ live_sse_start(struct http_request *req, const char *user, long long exp,
 	 */
 	c->flags &= ~CONN_CLOSE_EMPTY;
 
-	lc = live_conn_new(c, LIVE_KIND_SSE, user, exp, since);
+	lc = live_conn_new(c, LIVE_KIND_SSE, user, exp, since, slot);
 	c->hdlr_extra = lc;
 	c->disconnect = live_ws_disconnect;
 	/*
@@ -268,7 +504,7 @@ live_ws_disconnect(struct connection *c)
 
 static struct live_conn *
 live_conn_new(struct connection *c, int kind, const char *user,
-    long long exp, const char *since)
+    long long exp, const char *since, int slot)
 {
 	struct live_conn	*lc;
 
@@ -278,6 +514,7 @@ live_conn_new(struct connection *c, int kind, const char *user,
 	lc->exp = exp;
 	lc->state = LIVE_STATE_INIT;
 	lc->slot_held = 1;
+	lc->slot = slot;
 	if (since != NULL)
 		(void)kore_strlcpy(lc->since, since, sizeof(lc->since));
 	lc->user = live_user_get(user, 1);
@@ -553,7 +790,6 @@ live_close(struct live_conn *lc, int code, const char *reason)
 static void
 live_auth(struct live_conn *lc, const char *data, size_t len)
 {
-	struct jwt_config	cfg;
 	struct jwt_claims	claims;
 	enum jwt_result		res;
 	json_t			*msg, *type, *token;
@@ -579,18 +815,9 @@ live_auth(struct live_conn *lc, const char *data, size_t len)
 		tlen = json_string_length(token);
 	}
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.issuer = settings.auth_issuer;
-	cfg.audience = settings.auth_audience;
-	cfg.leeway = settings.jwt_leeway;
-	if (settings.auth_secret != NULL) {
-		cfg.hs_secret = (const unsigned char *)settings.auth_secret;
-		cfg.hs_secret_len = strlen(settings.auth_secret);
-	}
-
+	/* The check of every route's auth hook, its cache included. */
 	lc->keys_seen = jwks_source_generation();
-	res = jwt_verify(tok, tlen, jwks_source_keys(), &cfg, time(NULL),
-	    &claims);
+	res = token_check(tok, tlen, time(NULL), &claims);
 	if (res == JWT_ERR_KID_UNKNOWN && lc->pending_token == NULL) {
 		switch (jwks_source_refetch(lc->keys_seen, live_auth_wake,
 		    lc)) {
@@ -599,8 +826,7 @@ live_auth(struct live_conn *lc, const char *data, size_t len)
 			json_decref(msg);
 			return;
 		case JWKS_REFETCH_AGAIN:
-			res = jwt_verify(tok, tlen, jwks_source_keys(), &cfg,
-			    time(NULL), &claims);
+			res = token_check(tok, tlen, time(NULL), &claims);
 			break;
 		default:
 			break;
@@ -648,6 +874,10 @@ live_conn_gone(struct live_conn *lc)
 		live_release(lc->user->id);
 		lc->slot_held = 0;
 	}
+	if (lc->slot >= 0) {
+		live_slot_free(lc->user->id, lc->slot);
+		lc->slot = -1;
+	}
 	jwks_source_forget(lc);
 	TAILQ_REMOVE(&lc->user->conns, lc, ulink);
 }
@@ -669,6 +899,8 @@ live_tick(void *arg, u_int64_t now)
 {
 	struct live_conn	*lc, *next;
 	struct live_user	*u, *unext;
+	struct live_take	*tk, *tnext;
+	struct live_free	*f, *fnext;
 	time_t			t;
 
 	(void)arg;
@@ -677,6 +909,12 @@ live_tick(void *arg, u_int64_t now)
 	if (worker_draining && !draining_seen) {
 		draining_seen = 1;
 		live_listen_stop();
+		drain_close_at = now + LIVE_DRAIN_WAIT_MS;
+		if (!TAILQ_EMPTY(&conns) || !TAILQ_EMPTY(&frees) ||
+		    !TAILQ_EMPTY(&takes)) {
+			live_stmt_start(&drain_st, SQL_LIVE_SLOT_DRAIN, owner,
+			    lease_s, live_drain_done, NULL);
+		}
 	}
 
 	for (lc = TAILQ_FIRST(&conns); lc != NULL; lc = next) {
@@ -692,6 +930,9 @@ live_tick(void *arg, u_int64_t now)
 				kore_connection_disconnect(lc->c);
 			continue;
 		}
+		if (worker_draining && drain_st.running &&
+		    now < drain_close_at)
+			continue;
 		if (worker_draining) {
 			live_count(&shared->live_metrics.drops[LIVE_DROP_SHUTDOWN], 1);
 			live_close(lc, LIVE_CLOSE_GOING_AWAY, "server shutting down");
@@ -725,6 +966,23 @@ live_tick(void *arg, u_int64_t now)
 		if (u->dirty && !u->st.running)
 			live_user_kick(u);
 	}
+
+	for (tk = TAILQ_FIRST(&takes); tk != NULL; tk = tnext) {
+		tnext = TAILQ_NEXT(tk, link);
+		if (tk->ended && !tk->st.running) {
+			TAILQ_REMOVE(&takes, tk, link);
+			kore_free(tk);
+		}
+	}
+	for (f = TAILQ_FIRST(&frees); f != NULL; f = fnext) {
+		fnext = TAILQ_NEXT(f, link);
+		if (f->done && !f->st.running) {
+			TAILQ_REMOVE(&frees, f, link);
+			kore_free(f);
+		}
+	}
+	live_free_run(now);
+	live_renew(now);
 
 	live_listen_tick(now);
 }

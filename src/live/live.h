@@ -32,15 +32,37 @@ void	live_release(const char *);
 void	live_refused(void);
 
 /*
+ * The same limit across every instance on the database (live_slots,
+ * migration 0010): live_take_start() puts req to sleep and asks for one
+ * of user's slots; once woken, live_take_result() is LIVE_TAKE_PENDING
+ * (still waiting), LIVE_TAKE_FULL, LIVE_TAKE_FAILED (the database is
+ * unavailable), LIVE_TAKE_ERROR (the statement failed) or the
+ * slot, now the caller's, to hand to live_*_start(). Any answer but
+ * pending ends the take. A request that goes away before that, or will
+ * not use its slot, calls live_take_abandon(): the slot, once taken, is
+ * given back.
+ */
+#define LIVE_TAKE_PENDING	-1
+#define LIVE_TAKE_FULL		-2
+#define LIVE_TAKE_FAILED	-3
+#define LIVE_TAKE_ERROR		-4
+
+struct live_take;
+
+struct live_take	*live_take_start(struct http_request *, const char *);
+int			live_take_result(struct live_take *);
+void			live_take_abandon(struct live_take *);
+
+/*
  * Take over req's connection for user (token exp at exp; since NULL or
- * the client's last event id). The WebSocket upgrade answers 101 (or
- * Kore's 400 for a bad handshake, which releases the slot); the SSE one
- * answers 200 and keeps the connection.
+ * the client's last event id; slot from live_take_result()). The
+ * WebSocket upgrade answers 101 (or Kore's 400 for a bad handshake, which
+ * releases the slots); the SSE one answers 200 and keeps the connection.
  */
 void	live_ws_start(struct http_request *, const char *, long long,
-	    const char *);
+	    const char *, int);
 void	live_sse_start(struct http_request *, const char *, long long,
-	    const char *);
+	    const char *, int);
 
 /* Kore's WebSocket callbacks, found by name. */
 void	live_ws_connect(struct connection *);

@@ -21,6 +21,15 @@ live_stmt_start(struct live_stmt *st, const char *sql, const char *p1,
     const char *p2, void (*done)(struct live_stmt *, int, PGresult *),
     void *arg)
 {
+	live_stmt_start4(st, sql, p1, p2, NULL, NULL, done, arg);
+}
+
+/* p3 (then p4) NULL: the statement has two (three) parameters. */
+void
+live_stmt_start4(struct live_stmt *st, const char *sql, const char *p1,
+    const char *p2, const char *p3, const char *p4,
+    void (*done)(struct live_stmt *, int, PGresult *), void *arg)
+{
 	if (st->running)
 		fatal("live_stmt_start: already running");
 
@@ -33,6 +42,17 @@ live_stmt_start(struct live_stmt *st, const char *sql, const char *p1,
 		st->params[1] = st->p2;
 	} else {
 		st->params[1] = NULL;
+	}
+	st->nparams = 2;
+	if (p3 != NULL) {
+		(void)kore_strlcpy(st->p3, p3, sizeof(st->p3));
+		st->params[2] = st->p3;
+		st->nparams = 3;
+		if (p4 != NULL) {
+			(void)kore_strlcpy(st->p4, p4, sizeof(st->p4));
+			st->params[3] = st->p4;
+			st->nparams = 4;
+		}
 	}
 	st->done = done;
 	st->arg = arg;
@@ -66,7 +86,7 @@ live_stmt_step(struct live_stmt *st)
 	int		r;
 
 	st->stepping = 1;
-	r = db_call_run(&st->db, st->sql, 2, st->params, 0,
+	r = db_call_run(&st->db, st->sql, st->nparams, st->params, 0,
 	    live_stmt_bind, st);
 	st->stepping = 0;
 	if (r == DB_PENDING)
