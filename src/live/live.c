@@ -68,7 +68,7 @@ extern int	worker_draining;
 	"AND e.id > $2::bigint ORDER BY e.id LIMIT 200"
 
 /*
- * The per-user limit across instances (migration 0010): a slot per
+ * The per-user limit across instances (migration 0012): a slot per
  * connection, owned by this worker, leased for LIVE_SLOT_LEASE_SECONDS
  * and renewed at a third of it.
  */

@@ -33,7 +33,7 @@ void	live_refused(void);
 
 /*
  * The same limit across every instance on the database (live_slots,
- * migration 0010): live_take_start() puts req to sleep and asks for one
+ * migration 0012): live_take_start() puts req to sleep and asks for one
  * of user's slots; once woken, live_take_result() is LIVE_TAKE_PENDING
  * (still waiting), LIVE_TAKE_FULL, LIVE_TAKE_FAILED (the database is
  * unavailable), LIVE_TAKE_ERROR (the statement failed) or the

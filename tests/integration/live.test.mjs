@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { randomBytes, createHmac } from 'node:crypto';
 import WebSocket from 'ws';
-import { startServer, request, sleep, mintToken, psql, databaseUrl } from './harness.mjs';
+import { startServer, request, sleep, mintToken, psql, databaseUrl, adminUrl } from './harness.mjs';
+import { spawn } from 'node:child_process';
 import { openWs as openWsWith, openSse as openSseWith, take } from './live_client.mjs';
 
 const SECRET = 'live-integration-secret-0123456789-abcdefghij';
@@ -43,6 +44,33 @@ describe('live updates, one instance', () => {
   let srv;
   before(async () => { srv = await startServer({ env: SECRET_ENV }); });
   after(async () => { await srv.stop(); });
+
+  // Notifying transactions commit one at a time (PostgreSQL's notify lock
+  // is held through the commit's flush): only users with a live
+  // connection somewhere (a live_slots row) are notified (migration 0013).
+  test('only the events of users with an open connection are notified', async () => {
+    const quiet = uid('quiet');
+    const live = uid('notified');
+    await createTask(srv, quiet, 'before anyone listens');
+    // A listener of our own for 4 s; psql prints what it got at the end.
+    const out = [];
+    const listener = spawn('psql', [adminUrl, '-XAtq', '-c', 'LISTEN live_events', '-c', 'SELECT pg_sleep(4)', '-c', 'SELECT 1']);
+    listener.stdout.on('data', (d) => out.push(d.toString()));
+    const done = new Promise((resolve) => listener.on('close', resolve));
+    await sleep(500);
+    for (let i = 0; i < 3; i++) await createTask(srv, quiet, `nobody listens ${i}`);
+    const ws = openWs(srv, { sub: live });
+    await ws.opened;
+    const made = [await createTask(srv, live, 'one'), await createTask(srv, live, 'two')];
+    const got = await take(ws, 2);
+    assert.deepEqual(got.map((e) => e.data.id), made.map((t) => t.id));
+    ws.close();
+    await ws.closed;
+    assert.equal(await done, 0);
+    const text = out.join('');
+    const payloads = [...text.matchAll(/payload "(\d+):([^"]+)"/g)].map((m) => m[2]);
+    assert.deepEqual(payloads, [live, live], text);
+  });
 
   test('a missing or bad token is refused before the upgrade, with the usual 401 JSON', async () => {
     const none = openWs(srv, { protocols: [] });

@@ -1,5 +1,5 @@
 // Live updates beyond one instance and through database trouble: the
-// per-user limit held across instances (live_slots, migration 0010), a
+// per-user limit held across instances (live_slots, migration 0012), a
 // SIGKILLed instance's slots freed by their lease, a database stop and
 // start under open sockets, a failed start query (1013), and the
 // production value of websocket_timeout.
