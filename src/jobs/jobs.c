@@ -1,8 +1,12 @@
 /*
  * Timers, not a loop: a tick that finds its statement still running
- * does nothing, so a slow database never piles statements up. Reminders
- * are polled often enough to fire within 2 s of remind_at; the claim
- * (SKIP LOCKED, then DELETE) makes exactly one instance fire each.
+ * does nothing, so a slow database never piles statements up. Every
+ * worker sends webhooks (webhooks.c waits longer while the queue is
+ * empty); the instance-wide chores (reminders, pruning, queue stats) run
+ * in its first worker only, so an idle instance costs a few statements
+ * a second. Reminders are polled each second, to fire within 2 s of
+ * remind_at; the claim (SKIP LOCKED, then DELETE) makes exactly one
+ * instance fire each.
  */
 
 #include <kore/kore.h>
@@ -21,7 +25,7 @@
 #include "jobs/webhooks.h"
 
 #define JOBS_DELIVERY_TICK_MS	200
-#define JOBS_REMINDER_TICK_MS	500
+#define JOBS_REMINDER_TICK_MS	1000
 #define JOBS_STATS_TICK_MS	5000
 #define JOBS_START_DELAY_MS	1500
 /* A reminder fired this long after remind_at says "late": true. */
@@ -65,6 +69,8 @@ jobs_start(void *arg, u_int64_t now)
 	(void)now;
 
 	kore_timer_add(jobs_delivery_tick, JOBS_DELIVERY_TICK_MS, NULL, 0);
+	if (worker != NULL && worker->id != KORE_WORKER_BASE)
+		return;
 	kore_timer_add(jobs_reminder_tick, JOBS_REMINDER_TICK_MS, NULL, 0);
 	kore_timer_add(jobs_prune_tick,
 	    (u_int64_t)settings.events_prune_seconds * 1000, NULL, 0);
@@ -75,8 +81,7 @@ static void
 jobs_delivery_tick(void *arg, u_int64_t now)
 {
 	(void)arg;
-	(void)now;
-	webhooks_poll();
+	webhooks_tick(now);
 }
 
 static void

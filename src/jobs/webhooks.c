@@ -45,6 +45,15 @@
 /* A lease outlives the transfer by this much. */
 #define WEBHOOK_LEASE_SLACK	5
 #define WEBHOOK_BODY_MAX	(1024 * 1024)
+/*
+ * A claim that finds nothing doubles the wait before the next, from
+ * 200 ms to 1 s: an idle server costs each worker a statement a second,
+ * not five, and the first delivery after a quiet spell waits at most 1 s.
+ * A failed attempt's retry time and a finished delivery wake it sooner.
+ */
+#define WEBHOOK_IDLE_MIN_MS	200
+#define WEBHOOK_IDLE_MAX_MS	1000
+#define WEBHOOK_RETRY_SLACK_MS	20
 
 struct delivery {
 	int			used;
@@ -87,6 +96,9 @@ static struct job_stmt		claim;
 static const char		*claim_params[2];
 static char			claim_limit[24], claim_lease[24];
 static struct curl_slist	*resolve = NULL;
+static u_int64_t		idle_ms = 0;
+static u_int64_t		poll_at = 0;
+static u_int64_t		retry_at = 0;
 
 void
 webhooks_worker_init(void)
@@ -119,12 +131,21 @@ webhooks_worker_init(void)
 	}
 }
 
-/* The claimer's tick: claim what the free slots can take. */
+/* The jobs' timer: a claim when the idle wait or a retry time is up. */
+void
+webhooks_tick(u_int64_t now)
+{
+	if (now >= poll_at || (retry_at != 0 && now >= retry_at))
+		webhooks_poll();
+}
+
+/* Claims what the free slots can take, now. */
 void
 webhooks_poll(void)
 {
 	if (nslots == 0 || claim.running || inflight >= nslots)
 		return;
+	retry_at = 0;
 
 	(void)snprintf(claim_limit, sizeof(claim_limit), "%zu",
 	    nslots - inflight);
@@ -145,10 +166,19 @@ webhooks_claim_done(struct job_stmt *j, int status, PGresult *res)
 	if (status != DB_OK) {
 		app_log(LOG_LEVEL_WARNING, "webhooks: claim failed: %s",
 		    j->cause);
+		poll_at = kore_time_ms() + WEBHOOK_IDLE_MAX_MS;
 		return;
 	}
 
 	n = PQntuples(res);
+	if (n == 0) {
+		idle_ms = idle_ms == 0 ? WEBHOOK_IDLE_MIN_MS :
+		    MIN(idle_ms * 2, WEBHOOK_IDLE_MAX_MS);
+		poll_at = kore_time_ms() + idle_ms;
+	} else {
+		idle_ms = 0;
+		poll_at = 0;
+	}
 	for (row = 0; row < n; row++) {
 		for (i = 0; i < nslots && slots[i].used; i++)
 			;
@@ -338,6 +368,7 @@ delivery_sent(struct kore_curl *client, void *arg)
 	int		ok;
 	char		err[256];
 	uint32_t	rnd;
+	u_int64_t	due;
 
 	code = client->http.status;
 	ok = code >= 200 && code <= 299 &&
@@ -370,8 +401,16 @@ delivery_sent(struct kore_curl *client, void *arg)
 
 	if (d->attempts >= settings.webhook_max_attempts)
 		delivery_finish(d, "dead", code, err, 0);
-	else
+	else {
+		/*
+		 * Claim when its retry is due, not an idle wait later (the
+		 * slack: the database's now() is read after ours).
+		 */
+		due = kore_time_ms() + (u_int64_t)delay + WEBHOOK_RETRY_SLACK_MS;
+		if (retry_at == 0 || due < retry_at)
+			retry_at = due;
 		delivery_finish(d, "failed", code, err, delay);
+	}
 }
 
 /* Writes the outcome under the lease; the slot is free once written. */

@@ -243,6 +243,86 @@ describe('reminders', () => {
     assert.equal(psql(`SELECT count(*) FROM reminders WHERE user_id = '${u.sub}'`), '0');
   });
 
+  // The user's reminder.due events: task id, seconds after remind_at.
+  const fired = (u) => JSON.parse(psql(`SELECT coalesce(json_agg(json_build_object('task', `
+    + `body::json->'data'->>'id', 'after', extract(epoch FROM created_at - `
+    + `(body::json->'data'->>'remind_at')::timestamptz)) ORDER BY id), '[]') `
+    + `FROM events WHERE user_id = '${u.sub}' AND type = 'reminder.due'`));
+  const pending = (u) => psql(`SELECT count(*) FROM reminders WHERE user_id = '${u.sub}'`);
+
+  test('each fires within 2 s of remind_at, once, with both instances running', async () => {
+    const u = newUser('remind-many');
+    const at = new Date(Date.now() + 1500).toISOString();
+    const ids = [];
+    for (let i = 0; i < 30; i++) {
+      const r = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: `r${i}`, remind_at: at } }, i % 2 ? srv2 : srv);
+      assert.equal(r.status, 201, r.text);
+      ids.push(r.json.id);
+    }
+    assert.equal(pending(u), '30');
+    await sleep(Date.parse(at) - Date.now() + 3000);
+    const got = fired(u);
+    assert.deepEqual(got.map((e) => e.task).sort(), ids.sort());
+    for (const e of got) assert.ok(e.after >= 0 && e.after < 2, `fired ${e.after} s after remind_at`);
+    assert.equal(pending(u), '0');
+  });
+
+  test('moving remind_at reschedules it: nothing at the old time, one at the new', async () => {
+    const u = newUser('remind-moved');
+    const first = new Date(Date.now() + 1500).toISOString();
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'moved', remind_at: first } });
+    assert.equal(c.status, 201);
+    const later = new Date(Date.now() + 5000).toISOString();
+    const m = await api(u, `/api/v1/tasks/${c.json.id}`, { method: 'PATCH', body: { remind_at: later } });
+    assert.equal(m.status, 200, m.text);
+    await sleep(Date.parse(first) - Date.now() + 2500);
+    assert.deepEqual(fired(u), []);
+    assert.equal(pending(u), '1');
+    await sleep(Date.parse(later) - Date.now() + 2500);
+    const got = fired(u);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].task, c.json.id);
+    assert.ok(got[0].after >= 0 && got[0].after < 2, `fired ${got[0].after} s after remind_at`);
+    // Cleared: no reminder left to fire.
+    const n = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'cleared', remind_at: later } });
+    const cl = await api(u, `/api/v1/tasks/${n.json.id}`, { method: 'PATCH', body: { remind_at: null } });
+    assert.equal(cl.status, 200, cl.text);
+    assert.equal(psql(`SELECT count(*) FROM reminders WHERE task_id = '${n.json.id}'`), '0');
+  });
+
+  test('deleting the task cancels it', async () => {
+    const u = newUser('remind-deleted');
+    const at = new Date(Date.now() + 1500).toISOString();
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'gone', remind_at: at } });
+    assert.equal(c.status, 201);
+    assert.equal(pending(u), '1');
+    const d = await api(u, `/api/v1/tasks/${c.json.id}`, { method: 'DELETE' });
+    assert.equal(d.status, 204);
+    assert.equal(pending(u), '0');
+    await sleep(Date.parse(at) - Date.now() + 2500);
+    assert.deepEqual(fired(u), []);
+  });
+
+  test('a recurring task\'s next occurrence carries its moved remind_at, and that reminder fires', async () => {
+    const u = newUser('remind-recur');
+    // Due in a day less 3 s: the next occurrence's reminder falls due 3 s from now.
+    const due = new Date(Date.now() - 86400000 + 3000);
+    const c = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: 'daily', recurrence: 'daily',
+      due_at: due.toISOString(), remind_at: due.toISOString() } });
+    assert.equal(c.status, 201, c.text);
+    assert.equal(pending(u), '0');
+    const done = await api(u, `/api/v1/tasks/${c.json.id}/complete`, { method: 'PATCH', body: '' });
+    assert.equal(done.status, 200, done.text);
+    const next = JSON.parse(psql(`SELECT json_build_object('id', id, 'remind_at', api_ts(remind_at)) FROM tasks `
+      + `WHERE user_id = '${u.sub}' AND NOT completed`));
+    assert.equal(next.remind_at, new Date(due.getTime() + 86400000).toISOString());
+    assert.equal(psql(`SELECT count(*) FROM reminders WHERE task_id = '${next.id}'`), '1');
+    await sleep(Date.parse(next.remind_at) - Date.now() + 2500);
+    const got = fired(u);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].task, next.id);
+  });
+
   test('a reminder due while no server ran fires on the next start, once, with "late": true', async () => {
     // Its own database: no other server of this file may fire it.
     const env = { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: createDatabase('events_late') };
