@@ -145,6 +145,16 @@ const f = (x) => (x === undefined ? '-' : x.toFixed(1));
 console.log(`fan-out: ${EVENTS} events x ${FAN} sockets, ${fromCommit.length} deliveries (${missing} missing):`);
 console.log(`  from the commit stamp (upper bound): p50 ${f(pct(fromCommit, 0.5))} ms, p99 ${f(pct(fromCommit, 0.99))} ms, max ${f(fromCommit.at(-1))} ms`);
 console.log(`  from the POST's answer (lower bound): p50 ${f(pct(fromAnswer, 0.5))} ms, p99 ${f(pct(fromAnswer, 0.99))} ms, max ${f(fromAnswer.at(-1))} ms`);
+// Where a slow event's time went: its answer and its first and last
+// delivery, each from its commit stamp (the three slowest events).
+const perEvent = rows.map((row) => {
+  const [eventId, taskId, commitMs] = row.split(' ');
+  const recv = (arrivals.get(eventId) || []).slice().sort(num);
+  return { e: eventId, answer: answered.get(taskId) - Number(commitMs),
+    first: recv[0] - Number(commitMs), last: recv.at(-1) - Number(commitMs) };
+}).sort((a, b) => b.last - a.last).slice(0, 3);
+console.log(`  slowest events (ms after the commit stamp): ${perEvent.map((x) =>
+  `event ${x.e}: answer ${f(x.answer)}, first ${f(x.first)}, last ${f(x.last)}`).join('; ')}`);
 
 // REST while every socket is open.
 const auth = `Authorization: Bearer ${token('bench-rest')}`;

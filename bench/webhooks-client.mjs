@@ -107,7 +107,7 @@ for (const sub of subs) {
 const reader = 'api-reader';
 const t = await api(reader, 'POST', '/api/v1/tasks', { title: 'read me' });
 const readPath = `/api/v1/tasks/${JSON.parse(t.text).id}`;
-const base = await wrk(5, readPath, reader);
+const base = await wrk(4, readPath, reader);
 
 // One burst of EVENTS events; with a reader, wrk runs while it drains.
 let fired = 0;
@@ -121,9 +121,9 @@ async function burst(withReader) {
     // One commit: every event due at once.
     psql(`INSERT INTO tasks (user_id, title) SELECT 'hook-user-' || (g % ${USERS} + 1), `
       + `'burst ' || g FROM generate_series(1, ${EVENTS}) g`);
-    if (withReader) during = await wrk(10, readPath, reader);
+    if (withReader) during = await wrk(4, readPath, reader);
   } else {
-    const w = withReader ? wrk(10, readPath, reader) : null;
+    const w = withReader ? wrk(4, readPath, reader) : null;
     let next = 0;
     async function lane() {
       while (next < EVENTS) {
@@ -169,7 +169,7 @@ async function burst(withReader) {
     console.log(`  CPU per delivery: kore ${((cpu1.kore - cpu0.kore) / n * 1e6).toFixed(0)} us, `
       + `postgres ${((cpu1.pg - cpu0.pg) / n * 1e6).toFixed(0)} us (burst start to drained, ${((drained - started) / 1000).toFixed(1)} s)`);
   } else {
-    console.log(`  API GET /api/v1/tasks/{id}, wrk -t1 -c16 -d10s: before ${base.rps.toFixed(0)} req/s p99 ${base.p99}; `
+    console.log(`  API GET /api/v1/tasks/{id}, wrk -t1 -c16 -d4s: before ${base.rps.toFixed(0)} req/s p99 ${base.p99}; `
       + `during the drain ${during.rps.toFixed(0)} req/s p99 ${during.p99} ${during.errors}`);
   }
   return commit.size === EVENTS && n === EVENTS && mine.length === n;

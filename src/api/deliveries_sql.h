@@ -57,9 +57,10 @@
  * POST /users/me/deliveries/{id}/retry: $1 delivery, $2 user. A dead or
  * failed delivery no attempt holds (no live lease: a second concurrent
  * send of one event is never started) is pending again, due now, with a
- * fresh set of WEBHOOK_MAX_ATTEMPTS attempts. was: its status before
- * (NULL: not the user's), leased, hooked: the user still has a
- * webhook_url; body: the delivery when it was put back.
+ * fresh set of WEBHOOK_MAX_ATTEMPTS attempts, marked a head of the
+ * queue (older than the user's open ones, it goes first: 0014). was:
+ * its status before (NULL: not the user's), leased, hooked: the user
+ * still has a webhook_url; body: the delivery when it was put back.
  */
 #define SQL_DELIVERY_RETRY						\
 	"WITH d AS (SELECT d.id, d.status, "				\
@@ -69,7 +70,7 @@
 	"FROM deliveries d WHERE d.id = $1::uuid AND d.user_id = $2 "	\
 	"FOR UPDATE), "							\
 	"upd AS (UPDATE deliveries x SET status = 'pending', "		\
-	"attempts = 0, next_attempt_at = now() FROM d "			\
+	"attempts = 0, next_attempt_at = now(), is_head = true FROM d "	\
 	"WHERE x.id = d.id AND d.status IN ('failed', 'dead') "		\
 	"AND NOT d.leased AND d.hooked RETURNING x.*) "			\
 	"SELECT (SELECT status FROM d) AS was, "			\

@@ -8,13 +8,14 @@
 #define __H_JOBS_SQL_H
 
 /*
- * Up to $1 due deliveries, each the head of its user's queue (no open
- * delivery of a lower event id), leased for $2 seconds under a new
- * token. The body, URL and secret come with it.
+ * Up to $1 due deliveries, each the head of its user's queue (marked
+ * is_head, migration 0014, and no open delivery of a lower event id),
+ * leased for $2 seconds under a new token. The body, URL and secret
+ * come with it.
  */
 #define SQL_DELIVERY_CLAIM						\
 	"WITH c AS (SELECT d.id FROM deliveries d "			\
-	"WHERE d.status IN ('pending', 'failed') "			\
+	"WHERE d.is_head AND d.status IN ('pending', 'failed') "	\
 	"AND d.next_attempt_at <= now() "				\
 	"AND (d.lease_until IS NULL OR d.lease_until <= now()) "	\
 	"AND NOT EXISTS (SELECT 1 FROM deliveries e "			\
@@ -34,17 +35,12 @@
 
 /*
  * An attempt's outcome under its lease token ($2): $3 delivered, failed
- * (next attempt in $6 ms) or dead; $4 the HTTP status, $5 the error.
+ * (next attempt in $6 ms) or dead; $4 the HTTP status, $5 the error. A
+ * closed head passes the mark on (deliveries_done, migration 0014).
  */
 #define SQL_DELIVERY_DONE						\
-	"UPDATE deliveries SET status = $3, "				\
-	"last_status_code = $4::int, last_error = $5, "			\
-	"next_attempt_at = CASE WHEN $3 = 'failed' THEN now() + "	\
-	"$6::bigint * interval '1 millisecond' ELSE next_attempt_at END, " \
-	"lease_until = NULL, lease_token = NULL, "			\
-	"delivered_at = CASE WHEN $3 = 'delivered' THEN now() END "	\
-	"WHERE id = $1::uuid AND lease_token = $2::uuid "		\
-	"AND status IN ('pending', 'failed')"
+	"SELECT deliveries_done($1::uuid, $2::uuid, $3, $4::int, $5, "	\
+	"$6::bigint)"
 
 /*
  * Due reminders, claimed by deleting them (exactly once, whoever runs

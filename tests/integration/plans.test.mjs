@@ -309,3 +309,33 @@ test('remembered counts: the version by primary key, few matches read from the G
   // Two workers, six requests: each worker has counted by its second.
   assert.ok(few >= 4, `few-matches form in ${few} of 6`);
 });
+
+// The webhook claim (src/jobs/jobs_sql.h) every worker runs: with 20,000
+// open deliveries queued behind 100 users' heads, it reads the heads'
+// index (deliveries_head_due_idx, migration 0014), not every open
+// delivery. The queue here is leased far ahead, so nothing is sent and
+// the idle claims keep coming (one a second a worker).
+test('the webhook claim reads only the queue heads', async () => {
+  psql(`
+    INSERT INTO events (id, user_id, type, body)
+      SELECT nextval('events_id_seq'), 'queued-' || (g % 100 + 1), 'task.created', '{"queued":1}'
+      FROM generate_series(1, 20000) g;
+    INSERT INTO deliveries (user_id, event_id, event_type, lease_until, is_head)
+      SELECT e.user_id, e.id, e.type, now() + interval '1 hour', false
+      FROM events e WHERE e.body = '{"queued":1}';
+    UPDATE deliveries d SET is_head = true FROM (SELECT DISTINCT ON (user_id) id FROM deliveries
+      WHERE user_id LIKE 'queued-%' ORDER BY user_id, event_id) h WHERE d.id = h.id;
+    ANALYZE events; ANALYZE deliveries;`, 'plans');
+  const offset = statSync(logFile).size;
+  let claims = [];
+  for (let i = 0; i < 60 && claims.length === 0; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    claims = plansSince(offset).filter((p) => /FOR UPDATE OF d SKIP LOCKED/.test(p['Query Text']));
+  }
+  assert.ok(claims.length > 0, 'no claim plan logged');
+  const all = nodes(claims[0].Plan);
+  const scans = all.filter((n) => n['Relation Name'] === 'deliveries' && n['Alias'] === 'd');
+  assert.ok(scans.length > 0, JSON.stringify(claims[0].Plan).slice(0, 500));
+  for (const n of scans) assert.equal(n['Index Name'], 'deliveries_head_due_idx', JSON.stringify(n).slice(0, 400));
+  assert.equal(psql(`SELECT count(*) FROM deliveries WHERE user_id LIKE 'queued-%' AND status = 'pending'`, 'plans'), '20000');
+});

@@ -7,9 +7,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { startServer, request, psql, mintToken, sleep } from './harness.mjs';
+import { startServer, request, psql, mintToken, sleep, adminUrl } from './harness.mjs';
 
 const SECRET = 'webhooks-integration-secret-0123456789-abcdef';
 const RUN = randomBytes(4).toString('hex');
@@ -153,6 +153,57 @@ describe('delivery', () => {
     const after = ids.slice(1);
     assert.deepEqual(after, [...after].sort((a, b) => a - b));
     assert.equal(new Set(after).size, 6);
+  });
+
+  // The queue's head mark (migration 0014) moves on as each delivery
+  // closes while the user's writers add more: a delivery written as the
+  // head closes must be seen by one of the two, or the queue stalls.
+  test('eight writers at once while deliveries close: every event delivered once, in order, the queue empty', async () => {
+    const u = await hooked('writers');
+    let next = 0;
+    const lane = async () => {
+      while (next < 160) {
+        next++;
+        const r = await api(u, '/api/v1/tasks', { method: 'POST', body: { title: `w${next}` } });
+        assert.equal(r.status, 201, r.text);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, lane));
+    await until('all delivered', () => (got.get(u.path) ?? []).length >= 160, 30000);
+    const ids = got.get(u.path).map((h) => Number(h.headers['x-event-id']));
+    assert.equal(ids.length, 160);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.equal(new Set(ids).size, 160);
+    assert.equal(psql(`SELECT count(*) FILTER (WHERE status = 'delivered') || ' ' || count(*) FILTER (WHERE is_head) `
+      + `FROM deliveries WHERE user_id = '${u.sub}'`), '160 0');
+  });
+
+  // The same race made certain: a writer holds the user's event head
+  // with its new delivery not yet committed (written as no head: an open
+  // one is there) while the open one closes. The close waits for the
+  // writer, then hands the mark on; without that wait the new delivery
+  // would never be claimed.
+  test('a delivery written while the head closes becomes the head and is delivered', async () => {
+    const u = await hooked('handover');
+    const token = '6f1c2a3e-0000-4000-8000-00000000beef';
+    psql(`BEGIN; SELECT events_emit('${u.sub}', 'ping', '{}');
+      UPDATE deliveries SET lease_until = now() + interval '1 hour', lease_token = '${token}'
+        WHERE user_id = '${u.sub}'; COMMIT;`);
+    const head = psql(`SELECT id FROM deliveries WHERE user_id = '${u.sub}' AND is_head`);
+    assert.match(head, /^[0-9a-f-]{36}$/);
+    const writer = new Promise((resolve, reject) => {
+      const p = spawn('psql', [adminUrl, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c',
+        `BEGIN; SELECT events_emit('${u.sub}', 'ping', '{}'); SELECT pg_sleep(1.5); COMMIT;`]);
+      let err = '';
+      p.stderr.on('data', (d) => { err += d; });
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(err))));
+    });
+    await sleep(500);
+    assert.equal(psql(`SELECT deliveries_done('${head}', '${token}', 'delivered', 200, NULL, 0)`), 't');
+    await writer;
+    await until('the second delivered', () => psql(`SELECT count(*) FROM deliveries `
+      + `WHERE user_id = '${u.sub}' AND status = 'delivered'`) === '2', 10000);
+    assert.equal((got.get(u.path) ?? []).length, 1);
   });
 
   test('no webhook_url: events are written, nothing is queued', async () => {
