@@ -430,10 +430,35 @@ test_few_matches(void **state)
 	assert_int_equal(n, 6);
 	assert_string_equal(params[4], "7");
 	assert_string_equal(params[5], "12");
+	/* q alone: the owner is a recheck in the count and the matches. */
+	has(sql, "(SELECT count(*) FROM (SELECT FROM tasks t WHERE "
+	    "(t.user_id = $1) IS TRUE AND t.owned_search @@ ");
 	has(sql, "c LEFT JOIN LATERAL (SELECT t.* FROM (SELECT * FROM "
-	    "tasks t WHERE t.user_id = $1 AND t.owned_search @@ ");
+	    "tasks t WHERE (t.user_id = $1) IS TRUE AND t.owned_search @@ ");
 	has(sql, " OFFSET 0) t WHERE true ORDER BY t.title ASC, t.id ASC "
 	    "LIMIT $3::int + 1 OFFSET $4::int) t ON true");
+	free(sql);
+
+	/* With a tag, the owner leads the tags index: it stays indexable. */
+	query(&lq, "title");
+	lq.q = "zeb";
+	lq.tags = "{work}";
+	lq.ntags = 1;
+	lq.count_version = "987654";
+	lq.count_value = "4321";
+	lq.few_matches = 1;
+	sql = build(&lq, params, &n);
+	has(sql, "(SELECT * FROM tasks t WHERE t.user_id = $1 AND "
+	    "t.tags @> $2::text[] AND t.owned_search @@ ");
+	assert_null(strstr(sql, "IS TRUE"));
+	free(sql);
+
+	/* The page of many matches keeps the owner's sort index. */
+	query(&lq, "title");
+	lq.q = "about";
+	sql = build(&lq, params, &n);
+	has(sql, "c LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE "
+	    "t.user_id = $1 AND t.owned_search @@ ");
 	free(sql);
 
 	/* Not for a list its counters answer. */
