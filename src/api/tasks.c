@@ -299,6 +299,7 @@ tasks_count_lookup(struct task_call *c, struct task_list_query *lq)
 	if (!count_cache_get(&count_cache, c->count_key, &version, &count))
 		return;
 	lq->few_matches = count <= TASK_FEW_MATCHES;
+	lq->many_matches = count > TASK_TOTAL_CAP;
 	c->params[8] = kore_malloc(24);
 	(void)snprintf(c->params[8], 24, "%lld", (long long)version);
 	c->params[9] = kore_malloc(24);

@@ -102,13 +102,15 @@ char *
 tasks_list_sql(const struct task_list_query *lq, const char **params,
     int *nparams)
 {
-	struct strbuf	b, f, m;
+	struct strbuf	b, f, m, w;
 	int		v, i, lim, off, user, done, tag, cv;
 	int		counted, filters, few;
-	size_t		owner_len;
+	size_t		owner_len, q_start;
 
 	strbuf_init(&f);
 	strbuf_init(&m);
+	strbuf_init(&w);
+	q_start = 0;
 	*nparams = 0;
 	done = tag = filters = 0;
 
@@ -156,7 +158,11 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		filters++;
 	}
 	if (lq->q != NULL) {
-		/* The owner-keyed lexemes of migrations 0005 and 0011. */
+		/*
+		 * The owner-keyed lexemes of migrations 0005 and 0011. The
+		 * last clause: the many-matches page below rewrites it.
+		 */
+		q_start = f.len;
 		sql_add(&f, " AND t.owned_search @@ "
 		    "api_owned_tsquery($I, " SQL_PREFIX_TSQUERY("$P::text") ")",
 		    sql_param(params, nparams, lq->q), user);
@@ -164,19 +170,42 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 		filters++;
 	}
 
+	if (strbuf_failed(&f)) {
+		strbuf_free(&f);
+		return (NULL);
+	}
+
 	/*
-	 * The matches' filter, for the capped count and the few-matches
-	 * page. With q and no tag, q's lexemes carry the owner, so the
-	 * search index finds the matches alone; the owner test stays, as a
-	 * recheck no index can serve, or the planner ANDs in the tags
-	 * index's entries of the owner (all 100,000 of a big user's, read
-	 * for a q matching 100).
+	 * The matches' filter, for the capped count and the page, when the
+	 * last count found few: with q and no tag, q's lexemes carry the
+	 * owner, so the search index finds the matches alone; the owner
+	 * test stays, as a recheck no index can serve, or the planner ANDs
+	 * in the tags index's entries of the owner (all 100,000 of a big
+	 * user's, read for a q matching 100). Not for many matches: a scan
+	 * of the owner's rows is right then, and without an owner index to
+	 * lead, the planner may read the whole table.
 	 */
-	if (lq->q != NULL && tag == 0) {
+	if (lq->q != NULL && tag == 0 && lq->few_matches) {
 		sql_add(&m, "(t.user_id = $P) IS TRUE", user, 0);
 		strbuf_str(&m, f.data + owner_len);
 	} else
 		strbuf_str(&m, f.data);
+
+	/*
+	 * The page's filter when the last count stopped at the cap and q
+	 * is on: q becomes a test no index serves, so the page walks the
+	 * sort's index of the owner and stops at a page, which at more
+	 * than 10,000 matches comes within a few thousand rows. The search
+	 * index would fetch and sort every match (the planner's estimate
+	 * for a prefix q is fixed, so it cannot tell).
+	 */
+	if (lq->q != NULL && lq->many_matches) {
+		strbuf_add(&w, f.data, q_start);
+		strbuf_str(&w, " AND (");
+		strbuf_str(&w, f.data + q_start + sizeof(" AND ") - 1);
+		strbuf_str(&w, ") IS TRUE");
+	} else
+		strbuf_str(&w, f.data);
 
 	lim = sql_param(params, nparams, lq->limit);
 	off = sql_param(params, nparams, lq->offset);
@@ -237,7 +266,7 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 	} else {
 		sql_add(&b, " c LEFT JOIN LATERAL (SELECT t.* FROM tasks t "
 		    "WHERE ", 0, 0);
-		strbuf_str(&b, f.data);
+		strbuf_str(&b, w.data);
 	}
 
 	if (lq->has_cursor) {
@@ -259,14 +288,17 @@ tasks_list_sql(const struct task_list_query *lq, const char **params,
 	sql_add(&b, " OFFSET $P::int) t ON true ORDER BY ", off, 0);
 	strbuf_str(&b, lq->sort->order);
 
-	if (strbuf_failed(&f) || strbuf_failed(&m) || strbuf_failed(&b)) {
+	if (strbuf_failed(&f) || strbuf_failed(&m) || strbuf_failed(&w) ||
+	    strbuf_failed(&b)) {
 		strbuf_free(&f);
 		strbuf_free(&m);
+		strbuf_free(&w);
 		strbuf_free(&b);
 		return (NULL);
 	}
 	strbuf_free(&f);
 	strbuf_free(&m);
+	strbuf_free(&w);
 	return (b.data);
 }
 

@@ -236,6 +236,8 @@ struct task_list_query {
 	const char		*count_value;
 	/* The last count (any version) found at most TASK_FEW_MATCHES. */
 	int			few_matches;
+	/* The last count (any version) stopped at the cap. */
+	int			many_matches;
 };
 
 #define TASK_LIST_PARAMS_MAX	14

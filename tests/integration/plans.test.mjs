@@ -205,6 +205,24 @@ test('a filtered total stops counting at 10,001 rows', async () => {
   assert.ok(!nodes(plans[0].Plan).some((n) => n['Relation Name'] === 'tasks' && n['Node Type'] === 'Seq Scan'));
 });
 
+// Once a worker has counted q=big capped, its page is the many-matches
+// form: q a test no index serves, so the page walks the owner's sort
+// index and stops at a page, never fetching and sorting every match.
+test('a q known to match more than the cap: the page walks the owner\'s sort index', async () => {
+  let many = 0;
+  for (let i = 0; i < 6; i++) {
+    const { plans, body } = await listPlans('?q=big', 'big-user');
+    assert.deepEqual([body.total, body.total_exact], [10000, false]);
+    const all = nodes(plans[0].Plan);
+    assert.ok(!all.some((n) => n['Relation Name'] === 'tasks' && n['Node Type'] === 'Seq Scan'));
+    const onTasks = all.filter((n) => n['Relation Name'] === 'tasks' && n['Node Type'] !== 'Bitmap Heap Scan');
+    if (plans[0]['Query Text'].includes(') IS TRUE ORDER BY')
+      && onTasks.length > 0 && onTasks.every((n) => n['Index Name'] === 'tasks_user_created_idx')) many++;
+  }
+  // Two workers, six requests: each worker has counted by its second.
+  assert.ok(many >= 4, `many-matches form in ${many} of 6`);
+});
+
 test('/tags reads the tag counts by the owner, never the tasks', async () => {
   const { plans, r } = await requestPlans('/api/v1/tags', {}, /FROM tag_counts/);
   assert.equal(r.status, 200);

@@ -453,12 +453,43 @@ test_few_matches(void **state)
 	assert_null(strstr(sql, "IS TRUE"));
 	free(sql);
 
-	/* The page of many matches keeps the owner's sort index. */
+	/* Not known to be many: the planner chooses the page's way. */
 	query(&lq, "title");
 	lq.q = "about";
 	sql = build(&lq, params, &n);
 	has(sql, "c LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE "
 	    "t.user_id = $1 AND t.owned_search @@ ");
+	assert_null(strstr(sql, "IS TRUE"));
+	free(sql);
+
+	/*
+	 * The last count stopped at the cap: the page's q is a test no
+	 * index serves (it walks the owner's sort index), the count's is
+	 * still the search index's.
+	 */
+	query(&lq, "title");
+	lq.q = "about";
+	lq.priority = "high";
+	lq.count_version = "987654";
+	lq.count_value = "10001";
+	lq.many_matches = 1;
+	sql = build(&lq, params, &n);
+	has(sql, "c LEFT JOIN LATERAL (SELECT t.* FROM tasks t WHERE "
+	    "t.user_id = $1 AND t.priority = $2::task_priority AND "
+	    "(t.owned_search @@ api_owned_tsquery($1, ");
+	has(sql, "''':*'))) IS TRUE ORDER BY t.title ASC, t.id ASC");
+	has(sql, "(SELECT FROM tasks t WHERE t.user_id = $1 AND "
+	    "t.priority = $2::task_priority AND t.owned_search @@ ");
+	free(sql);
+
+	/* Many matches without q: nothing to rewrite. */
+	query(&lq, "title");
+	lq.priority = "high";
+	lq.count_version = "987654";
+	lq.count_value = "10001";
+	lq.many_matches = 1;
+	sql = build(&lq, params, &n);
+	assert_null(strstr(sql, "IS TRUE"));
 	free(sql);
 
 	/* Not for a list its counters answer. */
