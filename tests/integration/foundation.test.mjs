@@ -65,6 +65,37 @@ test('a body over http_body_max is a JSON 413', async () => {
   assert.deepEqual(r.json, { detail: 'Request Entity Too Large' });
 });
 
+// The 413 goes out as soon as the headers are read, while the body is
+// still coming: the server half-closes and reads the rest away (a
+// lingering close), so a client still sending never gets a reset that
+// would destroy the answer, and reads the 413 once it has sent it all.
+test('a 413 sent while the body is still arriving survives the whole body being sent', async () => {
+  // Half-open: the client keeps sending after the server's end, as a
+  // client uploading a body does until it has read the answer.
+  const sock = tls.connect({ host: '127.0.0.1', port: srv.port, servername: 'localhost', ca: caPem,
+    allowHalfOpen: true });
+  await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+  let answer = '';
+  let error = null;
+  sock.on('data', (d) => { answer += d; });
+  sock.on('error', (e) => { error = e; });
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const n = 32;
+  sock.write(['POST /anything HTTP/1.1', `Host: localhost:${srv.port}`,
+    'Content-Type: application/octet-stream', `Content-Length: ${n * chunk.length}`, '', ''].join('\r\n'));
+  // The answer arrives first; the body keeps going after it.
+  for (let i = 0; i < 100 && !answer.includes('\r\n\r\n'); i++) await sleep(20);
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+  for (let i = 0; i < n && !error; i++) {
+    await new Promise((resolve) => sock.write(chunk, (e) => { if (e) error = e; resolve(); }));
+    await sleep(5);
+  }
+  sock.end();
+  await new Promise((resolve) => { if (sock.destroyed) resolve(); else sock.once('close', resolve); });
+  assert.equal(error, null, `sending the body after the 413: ${error}`);
+  assert.match(answer, /\{"detail":"Request Entity Too Large"\}$/);
+});
+
 test('X-Request-ID: a valid one is kept, anything else replaced', async () => {
   const kept = await request(srv, '/healthz', { headers: { 'x-request-id': 'abc.DEF_123-x' } });
   assert.equal(kept.headers['x-request-id'], 'abc.DEF_123-x');
