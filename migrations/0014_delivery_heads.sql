@@ -13,7 +13,14 @@
 -- before closing, so a delivery written while the head closes is either
 -- seen open by the close (and promoted) or sees the head closed (and is
 -- the head itself), never neither.
-ALTER TABLE deliveries ADD COLUMN is_head boolean NOT NULL DEFAULT false;
+--
+-- Added nullable and without a default, then given one: PostgreSQL
+-- (since 15.20 and the minors released with it) refuses an ADD COLUMN
+-- that must fill or check the rows while a function takes the table's
+-- row type, as api_delivery_json(deliveries) does. NULL, on rows that
+-- were closed before this migration, reads as not a head.
+ALTER TABLE deliveries ADD COLUMN is_head boolean;
+ALTER TABLE deliveries ALTER COLUMN is_head SET DEFAULT false;
 
 UPDATE deliveries d SET is_head = true
     FROM (SELECT DISTINCT ON (user_id) id FROM deliveries
